@@ -1,0 +1,50 @@
+"""Beyond Borders data layer: load, validate and filter the cooperation dataset.
+
+The dashboard imports only from this facade. This package never imports streamlit or plotly.
+"""
+
+from geo.catalog import Catalog, fold, load_catalog
+from geo.errors import DataError, DataFileError, Problem, ValidationError
+from geo.filters import FilterSpec, apply, mask, matching_ids, route_partners
+from geo.io import data_version
+from geo.schema import (
+    INSTRUMENT_BY_KEY,
+    INSTRUMENTS,
+    PRECISION_LABELS,
+    REGIONS,
+    ROUTES,
+    STATUS_LABELS,
+    STATUSES,
+    Instrument,
+    PartialDate,
+)
+from geo.settings import data_dir
+from geo.validate import ValidationReport, validate
+
+__all__ = [
+    "INSTRUMENTS",
+    "INSTRUMENT_BY_KEY",
+    "PRECISION_LABELS",
+    "REGIONS",
+    "ROUTES",
+    "STATUSES",
+    "STATUS_LABELS",
+    "Catalog",
+    "DataError",
+    "DataFileError",
+    "FilterSpec",
+    "Instrument",
+    "PartialDate",
+    "Problem",
+    "ValidationError",
+    "ValidationReport",
+    "apply",
+    "data_dir",
+    "data_version",
+    "fold",
+    "load_catalog",
+    "mask",
+    "matching_ids",
+    "route_partners",
+    "validate",
+]

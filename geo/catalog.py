@@ -1,0 +1,187 @@
+"""The catalog: every record of every instrument, with derived geometry, built once per data version."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+
+from geo import geometry
+from geo.errors import DataFileError, ValidationError
+from geo.io import ROW_COLUMN, data_version
+from geo.schema import (
+    INSTRUMENT_BY_KEY,
+    INSTRUMENTS,
+    PartialDate,
+    split_list,
+    split_urls,
+)
+from geo.validate import Tables, ValidationReport, check_tables, read_all
+
+Period = tuple[dt.date | None, dt.date | None]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything the dashboard shows, as read from one data version.
+
+    ``records`` has one row per record of any instrument: common columns, every instrument's extra
+    columns (empty where not applicable), parsed lists as tuples, the period as first/last days, the
+    regions its partners belong to, its geometry (the point if located, else the union of its partners'
+    outlines) and a label point. Read-only by contract: never mutate a catalog; derive a new one.
+    """
+
+    version: str
+    loaded_at: dt.datetime
+    records: gpd.GeoDataFrame
+    partners: gpd.GeoDataFrame
+    routes: pd.DataFrame
+    activations: pd.DataFrame
+    countries: gpd.GeoDataFrame
+    report: ValidationReport = field(default_factory=ValidationReport)
+
+    def layer(self, instrument: str) -> gpd.GeoDataFrame:
+        """The records of one instrument."""
+        return self.records[self.records["instrument"] == instrument]
+
+    def record(self, record_id: str) -> pd.Series | None:
+        """One record by id, or None."""
+        hit = self.records[self.records["id"] == record_id]
+        return None if hit.empty else hit.iloc[0]
+
+    def partner_name(self, code: str) -> str:
+        names = self._partner_names()
+        return names.get(code, code)
+
+    def _partner_names(self) -> dict[str, str]:
+        return dict(zip(self.partners["code"], self.partners["name"], strict=True))
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so that 'chisinau' finds 'Chișinău'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+TEXT_FIELDS = ("name", "description", "place", "acronym", "counterpart", "implementers", "framework", "border_section", "notes")
+
+
+def _parse(cell: str) -> PartialDate | None:
+    return PartialDate.parse(cell) if cell else None
+
+
+def _periods(rec: dict, activations: dict[str, list[Period]]) -> tuple[Period, ...]:
+    if rec["id"] in activations:
+        return tuple(activations[rec["id"]])
+    start, end = _parse(rec["start"]), _parse(rec["end"])
+    return ((start.first if start else None, end.last if end else None),)
+
+
+def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Catalog:
+    """Assemble a catalog from tables that passed validation."""
+    assert tables.partners is not None and tables.routes is not None and tables.countries is not None
+    countries = tables.countries[["iso3", "name", "geometry"]].copy()
+    shapes = dict(zip(countries["iso3"], countries.geometry, strict=True))
+
+    pframe = tables.partners.frame.drop(columns=[ROW_COLUMN])
+    partners = gpd.GeoDataFrame(pframe, geometry=[shapes.get(c) for c in pframe["code"]], crs=4326)
+    region_of = dict(zip(partners["code"], partners["region"], strict=True))
+
+    routes = tables.routes.frame.drop(columns=[ROW_COLUMN]).copy()
+    routes["partners"] = pd.Series([split_list(v) for v in routes["partners"]], index=routes.index, dtype=object)
+    routes["sources"] = pd.Series([split_urls(v) for v in routes["sources"]], index=routes.index, dtype=object)
+
+    acts = tables.activations.frame.drop(columns=[ROW_COLUMN]) if tables.activations is not None else pd.DataFrame()
+    act_periods: dict[str, list[Period]] = {}
+    for a in acts.to_dict("records"):
+        s, e = _parse(a["start"]), _parse(a["end"])
+        act_periods.setdefault(a["record_id"], []).append((s.first if s else None, e.last if e else None))
+
+    frames = []
+    for inst in INSTRUMENTS:
+        table = tables.instruments.get(inst.key)
+        if table is None:
+            continue
+        frame = table.frame.drop(columns=[ROW_COLUMN]).copy()
+        frame.insert(1, "instrument", inst.key)
+        frames.append(frame)
+    records = pd.concat(frames, ignore_index=True).fillna("")
+    for col in ("lat", "lon", "precision", "place", "coord_source", "parent"):
+        if col not in records.columns:
+            records[col] = ""
+
+    rows = records.to_dict("records")
+
+    def put(name: str, values: list) -> None:  # object columns keep tuples and dates as they are
+        records[name] = pd.Series(values, index=records.index, dtype=object)
+
+    put("partners", [split_list(r["partners"]) for r in rows])
+    put("routes", [split_list(r["routes"]) for r in rows])
+    put("sources", [split_urls(r["sources"]) for r in rows])
+    records["sensitivity"] = [r["sensitivity"] or "public" for r in rows]
+    put("regions", [tuple(sorted({region_of[p] for p in ps if p in region_of})) for ps in records["partners"]])
+    put("periods", [_periods(r, act_periods) for r in rows])
+    starts = [_parse(r["start"]) for r in rows]
+    ends = [_parse(r["end"]) for r in rows]
+    put("start_first", [s.first if s else None for s in starts])
+    put("end_last", [e.last if e else None for e in ends])
+    records["search_text"] = [fold(" ".join(str(r.get(f, "")) for f in TEXT_FIELDS)) for r in rows]
+    records["located"] = [bool(r["lat"]) for r in rows]
+
+    geoms = []
+    for r, ps in zip(rows, records["partners"], strict=True):
+        if r["lat"]:
+            geoms.append(Point(float(r["lon"]), float(r["lat"])))
+        else:
+            geoms.append(geometry.dissolve(ps, shapes))
+    gdf = gpd.GeoDataFrame(records, geometry=geoms, crs=4326)
+    labels = [geometry.label_point(g) for g in gdf.geometry]
+    gdf["label_lon"] = [p.x if p is not None else None for p in labels]
+    gdf["label_lat"] = [p.y if p is not None else None for p in labels]
+    gdf = gdf.sort_values(["instrument", "start_first", "id"], key=_sort_key, kind="stable").reset_index(drop=True)
+
+    return Catalog(
+        version=version,
+        loaded_at=dt.datetime.now(dt.UTC),
+        records=gdf,
+        partners=partners,
+        routes=routes,
+        activations=acts,
+        countries=countries,
+        report=report,
+    )
+
+
+def _sort_key(col: pd.Series) -> pd.Series:
+    if col.name == "instrument":
+        order = {k: n for n, k in enumerate(INSTRUMENT_BY_KEY)}
+        return col.map(order)
+    if col.name == "start_first":
+        return col.map(lambda d: d.toordinal() if d else 0)
+    return col
+
+
+def load_catalog(directory: Path) -> Catalog:
+    """Read, validate and assemble a data directory.
+
+    Raises
+    ------
+    DataFileError
+        The directory does not exist.
+    ValidationError
+        The data breaks one or more rules; ``.problems`` lists every one of them.
+    """
+    version = data_version(directory) if directory.is_dir() else "missing"
+    tables, problems = read_all(directory)
+    if not directory.is_dir():
+        raise DataFileError(problems[0])
+    problems += check_tables(tables)
+    report = ValidationReport(problems)
+    if not report.ok:
+        raise ValidationError(problems)
+    return build_catalog(tables, version, report)

@@ -1,0 +1,102 @@
+"""Geometry helpers: country lookup, region dissolve, display simplification, distance checks.
+
+Distances use a local equirectangular approximation around the point being checked. At the tens of
+kilometres these checks use it is within a fraction of a percent of the geodesic distance, needs no
+projection library and keeps validation fast.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import Point, mapping
+from shapely.geometry.base import BaseGeometry
+
+KM_PER_DEG_LAT = 110.574
+KM_PER_DEG_LON_EQUATOR = 111.320
+
+
+def read_countries(path: Path) -> gpd.GeoDataFrame:
+    """Read the basemap GeoJSON into a GeoDataFrame indexed by ISO alpha-3 (``iso3`` column kept)."""
+    gdf = gpd.read_file(path, engine="pyogrio")
+    if gdf.crs is None:
+        gdf = gdf.set_crs(4326)
+    return gdf
+
+
+def dissolve(codes: Iterable[str], shapes: Mapping[str, BaseGeometry]) -> BaseGeometry | None:
+    """Union of the outlines of ``codes``; codes without an outline are skipped; None if none has one."""
+    parts = [shapes[c] for c in codes if c in shapes and shapes[c] is not None]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return shapely.union_all(parts)
+
+
+def label_point(geom: BaseGeometry | None) -> Point | None:
+    """A point inside the geometry's largest part, for labels and markers of areas."""
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type == "MultiPolygon":
+        geom = max(geom.geoms, key=lambda g: g.area)
+    return geom.representative_point()
+
+
+def _local_km(geom: BaseGeometry, lat0: float, lon0: float) -> BaseGeometry:
+    """Project lon/lat to kilometres on a plane tangent at (lat0, lon0)."""
+    kx = KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat0))
+    return shapely.transform(
+        geom, lambda xy: (xy - (lon0, lat0)) * (kx, KM_PER_DEG_LAT)
+    )
+
+
+def distance_km(lat: float, lon: float, geom: BaseGeometry) -> float:
+    """Distance in km from a point to a geometry (0 if the point lies inside it)."""
+    here = Point(0.0, 0.0)
+    return float(_local_km(geom, lat, lon).distance(here))
+
+
+def shared_border(a: BaseGeometry, b: BaseGeometry, snap_deg: float = 0.05) -> BaseGeometry:
+    """The land border between two countries: the part of ``a``'s outline lying within ``snap_deg`` of ``b``.
+
+    Simplified outlines of neighbours no longer share their border line exactly, so the border is taken
+    as a's boundary near b. Empty if the two are not neighbours.
+    """
+    return a.boundary.intersection(b.buffer(snap_deg))
+
+
+def simplify(geom: BaseGeometry, tolerance: float, decimals: int = 3) -> BaseGeometry:
+    """Simplify for display (topology kept) and round coordinates to shrink the payload."""
+    out = shapely.simplify(geom, tolerance, preserve_topology=True)
+    return shapely.set_precision(out, 10.0**-decimals, mode="pointwise")
+
+
+def to_feature_collection(shapes: Mapping[str, BaseGeometry], decimals: int = 3) -> dict:
+    """A GeoJSON FeatureCollection with one feature per key, ``id`` = the key."""
+
+    def rounded(obj: object) -> object:
+        if isinstance(obj, float):
+            return round(obj, decimals)
+        if isinstance(obj, (list, tuple)):
+            return [rounded(o) for o in obj]
+        if isinstance(obj, dict):
+            return {k: rounded(v) for k, v in obj.items()}
+        return obj
+
+    features = [
+        {"type": "Feature", "id": key, "properties": {}, "geometry": rounded(mapping(geom))}
+        for key, geom in shapes.items()
+        if geom is not None and not geom.is_empty
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_bytes(collection: dict) -> int:
+    """Size of a GeoJSON object as compact JSON, for payload measurements."""
+    return len(json.dumps(collection, separators=(",", ":")))

@@ -1,0 +1,15 @@
+"""Settings from environment variables, anchored on this file, never on the working directory."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = REPO_ROOT / "data"
+
+
+def data_dir() -> Path:
+    """The data directory: ``BB_DATA_DIR`` if set, else the repository's ``data/``."""
+    value = os.environ.get("BB_DATA_DIR", "").strip()
+    return Path(value).expanduser().resolve() if value else DEFAULT_DATA_DIR

@@ -1,0 +1,355 @@
+"""Validation rules: every problem in the data directory, with file, row, column, expected and found."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from geo import geometry
+from geo.errors import Problem
+from geo.io import ROW_COLUMN, RawTable, read_table
+from geo.schema import (
+    ACTIVATION_COLUMNS,
+    ACTIVATION_FILE,
+    BASEMAP_FILE,
+    BORDER_TOLERANCE_KM,
+    CODE_PATTERN,
+    CONFIDENCES,
+    HOST_TOLERANCE_KM,
+    ID_PATTERN,
+    INSTRUMENTS,
+    PARTNER_COLUMNS,
+    PARTNER_FILE,
+    PRECISIONS,
+    ROUTE_COLUMNS,
+    ROUTE_FILE,
+    ROUTES,
+    SENSITIVITIES,
+    STATUSES,
+    URL_PATTERN,
+    Column,
+    Kind,
+    PartialDate,
+    split_list,
+    split_urls,
+)
+
+
+@dataclass
+class ValidationReport:
+    """Every problem found, errors and warnings, in file order."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def format(self) -> str:
+        lines = [str(p) for p in self.problems]
+        lines.append(f"{len(self.errors)} error(s), {len(self.warnings)} warning(s)")
+        return "\n".join(lines)
+
+
+@dataclass
+class Tables:
+    """The raw tables of a data directory, as read (None where a file could not be read)."""
+
+    partners: RawTable | None
+    routes: RawTable | None
+    activations: RawTable | None
+    instruments: dict[str, RawTable | None]
+    countries: gpd.GeoDataFrame | None
+
+
+def read_all(directory: Path) -> tuple[Tables, list[Problem]]:
+    """Read every file of the data directory, collecting file-level problems."""
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        problems.append(Problem(str(directory), None, None, "a data directory", "no such directory"))
+        return Tables(None, None, None, {i.key: None for i in INSTRUMENTS}, None), problems
+
+    def read(name: str, cols: tuple[Column, ...]) -> RawTable | None:
+        table, found = read_table(directory, name, cols)
+        problems.extend(found)
+        return table
+
+    partners = read(PARTNER_FILE, PARTNER_COLUMNS)
+    routes = read(ROUTE_FILE, ROUTE_COLUMNS)
+    activations = read(ACTIVATION_FILE, ACTIVATION_COLUMNS)
+    instruments = {i.key: read(i.file, i.columns) for i in INSTRUMENTS}
+    countries = _read_basemap(directory, problems)
+    return Tables(partners, routes, activations, instruments, countries), problems
+
+
+def _read_basemap(directory: Path, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    path = directory / BASEMAP_FILE
+    if not path.is_file():
+        problems.append(Problem(BASEMAP_FILE, None, None, "the country outlines GeoJSON", f"no file at {path}"))
+        return None
+    try:
+        gdf = geometry.read_countries(path)
+    except Exception as exc:  # noqa: BLE001 - GDAL raises many types; any failure means "unreadable"
+        problems.append(Problem(BASEMAP_FILE, None, None, "a readable GeoJSON file", f"{type(exc).__name__}: {exc}"))
+        return None
+    if "iso3" not in gdf.columns:
+        problems.append(Problem(BASEMAP_FILE, None, "iso3", "an 'iso3' property on every feature", "no such property"))
+        return None
+    seen: set[str] = set()
+    for n, (code, geom) in enumerate(zip(gdf["iso3"], gdf.geometry, strict=True), start=1):
+        if not isinstance(code, str) or not CODE_PATTERN.match(code):
+            problems.append(Problem(BASEMAP_FILE, n, "iso3", "a three-letter upper-case code", repr(code)))
+        elif code in seen:
+            problems.append(Problem(BASEMAP_FILE, n, "iso3", "one feature per code", f"{code} again"))
+        seen.add(str(code))
+        if geom is None or geom.is_empty:
+            problems.append(Problem(BASEMAP_FILE, n, "geometry", "a non-empty polygon", "empty geometry"))
+        elif not geom.is_valid:
+            problems.append(
+                Problem(BASEMAP_FILE, n, "geometry", "a valid polygon", shapely.is_valid_reason(geom))
+            )
+    return gdf
+
+
+# --- cell rules ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What cell checks need to know about the other files."""
+
+    partner_codes: set[str]
+    all_ids: set[str]
+
+
+def check_cell(col: Column, value: str, ctx: Context) -> str | None:
+    """Return what was expected if ``value`` breaks the column's rule, else None. Empty cells pass here."""
+    if value == "":
+        return None
+    kind = col.kind
+    if kind is Kind.ID:
+        return None  # checked with duplicates, below
+    if kind is Kind.DATE:
+        try:
+            PartialDate.parse(value)
+        except ValueError as exc:
+            return str(exc).removeprefix("expected ")
+        return None
+    if kind is Kind.DAY:
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return "a full date YYYY-MM-DD"
+        if day > dt.date.today():
+            return "a date not in the future"
+        return None
+    if kind in (Kind.CODES, Kind.CODE):
+        codes = split_list(value) if kind is Kind.CODES else (value,)
+        unknown = [c for c in codes if c not in ctx.partner_codes]
+        if unknown:
+            return f"partner codes listed in {PARTNER_FILE} (unknown: {';'.join(unknown)})"
+        if len(set(codes)) != len(codes):
+            return "each code once"
+        return None
+    if kind is Kind.ROUTES:
+        unknown = [r for r in split_list(value) if r not in ROUTES]
+        return f"route ids {sorted(ROUTES)} (unknown: {';'.join(unknown)})" if unknown else None
+    if kind is Kind.URLS:
+        bad = [u for u in split_urls(value) if not URL_PATTERN.match(u)]
+        return f"http(s) URLs separated by spaces (malformed: {bad[0]!r})" if bad else None
+    choices = {
+        Kind.STATUS: STATUSES,
+        Kind.CONFIDENCE: CONFIDENCES,
+        Kind.SENSITIVITY: SENSITIVITIES,
+        Kind.PRECISION: PRECISIONS,
+        Kind.CHOICE: col.choices,
+    }.get(kind)
+    if choices is not None:
+        return f"one of {', '.join(choices)}" if value not in choices else None
+    if kind in (Kind.LAT, Kind.LON, Kind.NUMBER):
+        try:
+            number = float(value)
+        except ValueError:
+            return "a number"
+        limit = {Kind.LAT: 90.0, Kind.LON: 180.0}.get(kind)
+        if limit is not None and not -limit <= number <= limit:
+            return f"a {'latitude' if kind is Kind.LAT else 'longitude'} between -{limit:g} and {limit:g}"
+        if kind is Kind.NUMBER and number < 0:
+            return "a non-negative number"
+        return None
+    if kind is Kind.REF:
+        return None if value in ctx.all_ids else "the id of a record in the data"
+    return None  # TEXT
+
+
+def check_table(table: RawTable, columns: tuple[Column, ...], ctx: Context) -> list[Problem]:
+    """Required cells and per-cell rules, plus period order, for one table."""
+    problems: list[Problem] = []
+    for rec in table.frame.to_dict("records"):
+        row = rec[ROW_COLUMN]
+        for col in columns:
+            value = rec.get(col.name, "")
+            if value == "":
+                if col.required:
+                    problems.append(Problem(table.file, row, col.name, "a value", "an empty cell"))
+                continue
+            expected = check_cell(col, value, ctx)
+            if expected:
+                problems.append(Problem(table.file, row, col.name, expected, repr(value)))
+        problems.extend(_check_period(table.file, row, rec))
+    return problems
+
+
+def _check_period(file: str, row: int, rec: dict) -> list[Problem]:
+    try:
+        start = PartialDate.parse(rec["start"]) if rec.get("start") else None
+        end = PartialDate.parse(rec["end"]) if rec.get("end") else None
+    except ValueError:
+        return []  # reported as a malformed date already
+    if start and end and end.last < start.first:
+        return [Problem(file, row, "end", f"an end on or after the start ({start})", str(end))]
+    return []
+
+
+def _check_ids(tables: Iterable[RawTable]) -> tuple[list[Problem], set[str]]:
+    problems: list[Problem] = []
+    first_seen: dict[str, str] = {}
+    for table in tables:
+        for rid, row in zip(table.frame["id"], table.frame[ROW_COLUMN], strict=True):
+            if rid == "":
+                continue
+            if not ID_PATTERN.match(rid):
+                problems.append(Problem(table.file, row, "id", "lowercase a-z, 0-9 and single hyphens", repr(rid)))
+            if rid in first_seen:
+                problems.append(Problem(table.file, row, "id", "an id used only once", f"{rid!r}, already at {first_seen[rid]}"))
+            else:
+                first_seen[rid] = f"{table.file} row {row}"
+    return problems, set(first_seen)
+
+
+# --- record rules needing geometry -----------------------------------------------------------------
+
+
+def _location_rules(table: RawTable, instrument: str, shapes: dict, ctx: Context) -> list[Problem]:
+    problems: list[Problem] = []
+    for rec in table.frame.to_dict("records"):
+        row = rec[ROW_COLUMN]
+        lat, lon = rec.get("lat", ""), rec.get("lon", "")
+        partners = split_list(rec.get("partners", ""))
+        if instrument == "coordination_point" and len(partners) != 2:
+            problems.append(Problem(table.file, row, "partners", "exactly two countries (both sides of the crossing)", f"{len(partners)}"))
+        if instrument == "liaison_officer" and rec.get("host") and rec["host"] not in partners:
+            problems.append(Problem(table.file, row, "host", "the host country also listed in 'partners'", rec["host"]))
+        if bool(lat) != bool(lon):
+            problems.append(Problem(table.file, row, "lon" if lat else "lat", "both lat and lon, or neither", "only one of them"))
+            continue
+        if not lat:
+            continue
+        if not rec.get("precision"):
+            problems.append(Problem(table.file, row, "precision", "a precision for a located record", "an empty cell"))
+        try:
+            la, lo = float(lat), float(lon)
+        except ValueError:
+            continue  # reported by the cell rules
+        if not (-90 <= la <= 90 and -180 <= lo <= 180):
+            continue
+        if instrument == "liaison_officer":
+            host = rec.get("host", "")
+            if host in shapes:
+                d = geometry.distance_km(la, lo, shapes[host])
+                if d > HOST_TOLERANCE_KM:
+                    problems.append(Problem(table.file, row, "lat", f"a duty station inside the host country {host} (tolerance {HOST_TOLERANCE_KM:g} km)", f"({la}, {lo}), {d:.0f} km outside"))
+        if instrument == "coordination_point" and len(partners) == 2 and all(p in shapes for p in partners):
+            a, b = (shapes[p] for p in partners)
+            border = geometry.shared_border(a, b)
+            if border.is_empty:
+                problems.append(Problem(table.file, row, "partners", "two countries sharing a land border", f"{partners[0]} and {partners[1]} are not neighbours"))
+            else:
+                d = geometry.distance_km(la, lo, border)
+                if d > BORDER_TOLERANCE_KM:
+                    problems.append(Problem(table.file, row, "lat", f"a point within {BORDER_TOLERANCE_KM:g} km of the {partners[0]}–{partners[1]} border", f"({la}, {lo}), {d:.0f} km away"))
+    return problems
+
+
+def _needs_partners(table: RawTable) -> list[Problem]:
+    return [
+        Problem(table.file, row, "partners", "at least one partner code", "an empty cell")
+        for row, value in zip(table.frame[ROW_COLUMN], table.frame["partners"], strict=True)
+        if value == ""
+    ]
+
+
+def _activation_rules(acts: RawTable, cp_ids: set[str]) -> list[Problem]:
+    return [
+        Problem(acts.file, row, "record_id", "the id of a coordination point", repr(rid))
+        for row, rid in zip(acts.frame[ROW_COLUMN], acts.frame["record_id"], strict=True)
+        if rid and rid not in cp_ids
+    ]
+
+
+def check_tables(tables: Tables) -> list[Problem]:
+    """Every rule that concerns the content of the tables read from a directory."""
+    problems: list[Problem] = []
+    partner_codes: set[str] = set()
+    if tables.partners is not None:
+        frame = tables.partners.frame
+        for code, row in zip(frame["code"], frame[ROW_COLUMN], strict=True):
+            if code and not CODE_PATTERN.match(code):
+                problems.append(Problem(tables.partners.file, row, "code", "an ISO 3166-1 alpha-3 code (XKX for Kosovo)", repr(code)))
+            elif code in partner_codes:
+                problems.append(Problem(tables.partners.file, row, "code", "each code once", f"{code} again"))
+            partner_codes.add(code)
+    record_tables = [t for t in tables.instruments.values() if t is not None]
+    id_problems, all_ids = _check_ids(record_tables)
+    problems += id_problems
+    ctx = Context(partner_codes, all_ids)
+
+    if tables.partners is not None:
+        problems += check_table(tables.partners, PARTNER_COLUMNS, ctx)
+    if tables.routes is not None:
+        problems += check_table(tables.routes, ROUTE_COLUMNS, ctx)
+
+    shapes: dict = {}
+    if tables.countries is not None:
+        shapes = {c: g for c, g in zip(tables.countries["iso3"], tables.countries.geometry, strict=True) if g is not None and g.is_valid}
+        if tables.partners is not None:
+            for code, row in zip(tables.partners.frame["code"], tables.partners.frame[ROW_COLUMN], strict=True):
+                if code and code not in shapes:
+                    problems.append(Problem(tables.partners.file, row, "code", f"a country outline in {BASEMAP_FILE}", f"none for {code} (it cannot be drawn as an area)", "warning"))
+
+    for inst in INSTRUMENTS:
+        table = tables.instruments[inst.key]
+        if table is None:
+            continue
+        problems += check_table(table, inst.columns, ctx)
+        if inst.needs_partners:
+            problems += _needs_partners(table)
+        if inst.located:
+            problems += _location_rules(table, inst.key, shapes, ctx)
+
+    cp = tables.instruments.get("coordination_point")
+    if tables.activations is not None:
+        problems += check_table(tables.activations, ACTIVATION_COLUMNS, ctx)
+        if cp is not None:
+            problems += _activation_rules(tables.activations, set(cp.frame["id"]))
+    return problems
+
+
+def validate(directory: Path) -> ValidationReport:
+    """Read and check a data directory; never raises for bad data."""
+    tables, problems = read_all(directory)
+    problems += check_tables(tables)
+    return ValidationReport(problems)

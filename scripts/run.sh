@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# One command: set everything up and start the dashboard on the embedded data.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+exec .venv/bin/streamlit run dashboard/app.py "$@"

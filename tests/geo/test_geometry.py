@@ -1,0 +1,72 @@
+"""Geometry helpers on shapes with known answers."""
+
+from __future__ import annotations
+
+import pytest
+from shapely.geometry import MultiPolygon, Point, box
+
+from geo import Catalog
+from geo.geometry import (
+    dissolve,
+    distance_km,
+    geojson_bytes,
+    label_point,
+    shared_border,
+    simplify,
+    to_feature_collection,
+)
+
+
+def test_distance_inside_is_zero_and_outside_is_kilometres() -> None:
+    square = box(20, 40, 21, 41)
+    assert distance_km(40.5, 20.5, square) == 0.0
+    # one degree of latitude south of the square's edge is ~110.6 km
+    assert distance_km(39.0, 20.5, square) == pytest.approx(110.57, rel=1e-3)
+    # one degree of longitude at 60N is half as long as at the equator
+    assert distance_km(60.0, 22.0, box(20, 59, 21, 61)) == pytest.approx(111.32 * 0.5, rel=1e-3)
+
+
+def test_shared_border_of_neighbours_and_strangers() -> None:
+    a, b, far = box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)
+    border = shared_border(a, b)
+    # the line x=1 plus stubs no longer than the snap distance (0.05 deg) at each end
+    assert border.distance(Point(1, 0.5)) == 0 and 1.0 <= border.length <= 1.1 + 1e-9
+    assert border.bounds[0] >= 0.95 - 1e-9
+    assert shared_border(a, far).is_empty
+
+
+def test_dissolve_unions_and_skips_unknown_codes() -> None:
+    shapes = {"A": box(0, 0, 1, 1), "B": box(1, 0, 2, 1)}
+    merged = dissolve(["A", "B", "ZZZ"], shapes)
+    assert merged.area == pytest.approx(2.0) and merged.geom_type == "Polygon"
+    assert dissolve(["ZZZ"], shapes) is None
+    assert dissolve(["A"], shapes) is shapes["A"]
+
+
+def test_label_point_lies_in_the_largest_part() -> None:
+    big, small = box(0, 0, 10, 10), box(20, 20, 21, 21)
+    p = label_point(MultiPolygon([small, big]))
+    assert big.contains(p)
+    assert label_point(None) is None
+
+
+def test_simplify_rounds_and_keeps_validity() -> None:
+    wiggly = Point(0, 0).buffer(1.0, quad_segs=64)
+    out = simplify(wiggly, 0.05, decimals=2)
+    assert out.is_valid and len(out.exterior.coords) < len(wiggly.exterior.coords)
+    assert all(round(x, 2) == x for x, _ in out.exterior.coords)
+
+
+def test_feature_collection_is_keyed_and_compact() -> None:
+    fc = to_feature_collection({"A": box(0.12345, 0, 1, 1), "B": None}, decimals=2)
+    assert [f["id"] for f in fc["features"]] == ["A"]
+    assert fc["features"][0]["geometry"]["coordinates"][0][0][0] in (0.12, 1.0)
+    assert geojson_bytes(fc) < 200
+
+
+def test_catalog_derives_areas_and_points(catalog: Catalog) -> None:
+    rec = catalog.records.set_index("id")
+    assert rec.loc["pr-eap", "geometry"].area == pytest.approx(2 * 3.5 + 12 * 8)  # MDA + UKR dissolved
+    assert rec.loc["lo-bel", "geometry"].equals(Point(20.46, 44.8))
+    assert rec.loc["wa-marri", "geometry"] is None
+    assert rec.loc["rn-wb", "label_lat"] is not None
