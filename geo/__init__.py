@@ -3,7 +3,7 @@
 The dashboard imports only from this facade. This package never imports streamlit or plotly.
 """
 
-from geo.catalog import Catalog, fold, load_catalog
+from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_catalog
 from geo.errors import DataError, DataFileError, Problem, ValidationError
 from geo.filters import FilterSpec, apply, mask, matching_ids, route_partners
 from geo.io import data_version
@@ -32,6 +32,7 @@ __all__ = [
     "Catalog",
     "DataError",
     "DataFileError",
+    "DisplayGeometry",
     "FilterSpec",
     "Instrument",
     "PartialDate",
@@ -41,6 +42,7 @@ __all__ = [
     "apply",
     "data_dir",
     "data_version",
+    "display_geometry",
     "fold",
     "load_catalog",
     "mask",

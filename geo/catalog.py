@@ -185,3 +185,34 @@ def load_catalog(directory: Path) -> Catalog:
     if not report.ok:
         raise ValidationError(problems)
     return build_catalog(tables, version, report)
+
+
+@dataclass(frozen=True)
+class DisplayGeometry:
+    """Simplified outlines for drawing: every country by code, and every area record by id."""
+
+    countries: dict[str, dict]
+    areas: dict[str, dict]
+    tolerance: float
+
+    def collection(self, keys: list[str] | None = None, *, of: str = "countries") -> dict:
+        """A FeatureCollection of the given keys (all when None), feature ``id`` = key."""
+        source = self.countries if of == "countries" else self.areas
+        wanted = source if keys is None else {k: source[k] for k in keys if k in source}
+        return {
+            "type": "FeatureCollection",
+            "features": [{"type": "Feature", "id": k, "properties": {}, "geometry": g} for k, g in wanted.items()],
+        }
+
+
+def display_geometry(catalog: Catalog, tolerance: float = 0.04) -> DisplayGeometry:
+    """Simplify the basemap and dissolve multi-country records once per data version.
+
+    ``tolerance`` is in degrees: 0.04 (about 4 km) keeps the whole world near 1 MB of GeoJSON while
+    small partners (Kosovo, Montenegro, Cabo Verde) remain recognisable at regional zoom.
+    """
+    shapes = dict(zip(catalog.countries["iso3"], catalog.countries.geometry, strict=True))
+    countries = geometry.display_shapes(shapes, tolerance)
+    multi = catalog.records[(~catalog.records["located"]) & (catalog.records["partners"].map(len) > 1)]
+    areas = geometry.display_shapes(dict(zip(multi["id"], multi.geometry, strict=True)), tolerance)
+    return DisplayGeometry(countries, areas, tolerance)

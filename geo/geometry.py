@@ -100,3 +100,15 @@ def to_feature_collection(shapes: Mapping[str, BaseGeometry], decimals: int = 3)
 def geojson_bytes(collection: dict) -> int:
     """Size of a GeoJSON object as compact JSON, for payload measurements."""
     return len(json.dumps(collection, separators=(",", ":")))
+
+
+def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float, decimals: int = 3) -> dict[str, dict]:
+    """GeoJSON geometry dicts of simplified shapes, for drawing. Computed once per data version."""
+    out: dict[str, dict] = {}
+    for key, geom in shapes.items():
+        if geom is None or geom.is_empty:
+            continue
+        small = simplify(geom, tolerance, decimals)
+        if not small.is_empty:
+            out[key] = mapping(small)
+    return out

@@ -1,0 +1,251 @@
+"""Pure figure builders: records in, ``go.Figure`` out. No Streamlit here, so they are tested as data.
+
+The map uses only MapLibre traces (``choroplethmap``, ``scattermap``) on the ``white-bg`` style with the
+bundled country outlines as GeoJSON: nothing is fetched from a tile, glyph or CDN server. No trace uses
+text mode, because text needs glyphs from a server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard.style import BORDERS, DEFAULT_VIEW, HIGHLIGHT, LAND, POINT_CELL_STYLE, ROUTE_LINE, STYLES, LayerStyle
+from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, PRECISION_LABELS, STATUS_LABELS, DisplayGeometry
+
+DASHES = {"solid": None, "dash": [3, 2], "dot": [1, 1.5]}
+MAX_HOVER_LINES = 6
+
+
+@dataclass(frozen=True)
+class MapView:
+    """Where the map looks and what is highlighted."""
+
+    center: tuple[float, float] = DEFAULT_VIEW["center"]
+    zoom: float = DEFAULT_VIEW["zoom"]
+    selected: str | None = None
+    route_countries: tuple[str, ...] = ()
+    height: int = 620
+    layers: tuple[str, ...] = field(default_factory=lambda: tuple(i.key for i in INSTRUMENTS))
+
+
+def period_text(rec: Mapping) -> str:
+    start, end = rec.get("start") or "?", rec.get("end") or "open"
+    return f"{start} – {end}"
+
+
+def partner_text(codes: Iterable[str], names: Mapping[str, str], limit: int = 8) -> str:
+    codes = list(codes)
+    shown = ", ".join(names.get(c, c) for c in codes[:limit])
+    return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "") if codes else "—"
+
+
+def hover_line(rec: Mapping, names: Mapping[str, str]) -> str:
+    """One record as hover text: name, partners, period, status and, for points, location precision."""
+    parts = [
+        f"<b>{rec['name']}</b>",
+        f"Partners: {partner_text(rec['partners'], names)}",
+        f"Period: {period_text(rec)} · {STATUS_LABELS.get(rec['status'], rec['status'])}",
+    ]
+    if rec.get("located"):
+        parts.append(f"Location: {rec.get('place') or ''} ({PRECISION_LABELS.get(rec.get('precision', ''), '?')})")
+    if rec.get("confidence") == "low":
+        parts.append("⚠ weakly sourced")
+    return "<br>".join(parts)
+
+
+def _base_layers(base: dict | str) -> list[dict]:
+    return [
+        {"sourcetype": "geojson", "source": base, "type": "fill", "color": LAND, "below": "traces"},
+        {"sourcetype": "geojson", "source": base, "type": "line", "color": BORDERS, "line": {"width": 0.6}, "below": "traces"},
+    ]
+
+
+def _area_trace(key: str, style: LayerStyle, features: dict, hover: dict[str, list[str]], ids: dict[str, list[str]], outline: bool) -> go.Choroplethmap:
+    locs = list(features)
+    return go.Choroplethmap(
+        geojson={"type": "FeatureCollection", "features": [{"type": "Feature", "id": k, "properties": {}, "geometry": features[k]} for k in locs]},
+        locations=locs,
+        featureidkey="id",
+        z=[1] * len(locs),
+        colorscale=[[0, style.colour], [1, style.colour]],
+        showscale=False,
+        marker={"opacity": 0.12 if outline else style.fill_opacity, "line": {"width": 2.5 if outline else 0.4, "color": style.colour if outline else "#FFFFFF"}},
+        hovertext=["<br>—<br>".join(hover[k][:MAX_HOVER_LINES]) + (f"<br>… {len(hover[k]) - MAX_HOVER_LINES} more" if len(hover[k]) > MAX_HOVER_LINES else "") for k in locs],
+        hovertemplate="%{hovertext}<extra>" + INSTRUMENT_BY_KEY[key].label + "</extra>",
+        customdata=[["|".join(ids[k])] for k in locs],
+        name=INSTRUMENT_BY_KEY[key].label,
+        legendgroup=key,
+        showlegend=True,
+        meta={"instrument": key, "form": "outline" if outline else "fill"},
+    )
+
+
+def _point_traces(key: str, style: LayerStyle, recs: pd.DataFrame, names: Mapping[str, str], legend: bool) -> list[go.Scattermap]:
+    traces = []
+    label = INSTRUMENT_BY_KEY[key].label
+    if style.ring:
+        traces.append(go.Scattermap(
+            lat=recs["lat"].astype(float), lon=recs["lon"].astype(float), mode="markers",
+            marker={"size": style.size + 5, "color": "#222222"}, hoverinfo="skip", showlegend=False,
+            legendgroup=key, meta={"instrument": key, "form": "ring"},
+        ))
+    traces.append(go.Scattermap(
+        lat=recs["lat"].astype(float), lon=recs["lon"].astype(float), mode="markers",
+        marker={"size": style.size, "color": style.colour},
+        hovertext=[hover_line(r, names) for r in recs.to_dict("records")],
+        hovertemplate="%{hovertext}<extra>" + label + "</extra>",
+        customdata=[[rid] for rid in recs["id"]],
+        name=label, legendgroup=key, showlegend=legend, meta={"instrument": key, "form": "point"},
+    ))
+    return traces
+
+
+def _record_shape(rec: Mapping, display: DisplayGeometry) -> dict | None:
+    if len(rec["partners"]) == 1:
+        return display.countries.get(rec["partners"][0])
+    return display.areas.get(rec["id"])
+
+
+def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str, str], view: MapView, base: dict | str | None = None) -> go.Figure:
+    """The situation map: every visible instrument as a layer over the bundled country outlines.
+
+    ``base`` is the country outline GeoJSON (a dict, or a URL served by the app); by default it is built
+    from ``display``. Country-level instruments are fills, sites are points (circles, some ringed), areas
+    of projects, agreements, networks and dialogues are outlines with a dash pattern per instrument.
+    """
+    base = base if base is not None else display.collection()
+    layers = _base_layers(base)
+    traces: list = []
+    for inst in INSTRUMENTS:
+        key = inst.key
+        if key not in view.layers:
+            continue
+        recs = records[records["instrument"] == key]
+        if recs.empty:
+            continue
+        style = STYLES[key]
+        located = recs[recs["located"]]
+        areas = recs[~recs["located"]]
+        if not areas.empty:
+            outline = style.form != "fill"
+            features: dict[str, dict] = {}
+            hover: dict[str, list[str]] = {}
+            ids: dict[str, list[str]] = {}
+            for rec in areas.to_dict("records"):
+                if outline:
+                    keys = [rec["id"]] if (shape := _record_shape(rec, display)) else []
+                    if shape:
+                        features[rec["id"]] = shape
+                else:
+                    keys = [c for c in rec["partners"] if c in display.countries]
+                    for c in keys:
+                        features[c] = display.countries[c]
+                for k in keys:
+                    hover.setdefault(k, []).append(hover_line(rec, names))
+                    ids.setdefault(k, []).append(rec["id"])
+            if features:
+                traces.append(_area_trace(key, style, features, hover, ids, outline))
+                if outline and DASHES[style.dash]:
+                    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in features.values()]}
+                    layers.append({"sourcetype": "geojson", "source": fc, "type": "line", "color": "#FFFFFF", "line": {"width": 2.6, "dash": DASHES[style.dash]}, "below": ""})
+        if not located.empty:
+            cells = located[located.get("kind", pd.Series("", index=located.index)) == "cell"] if key == "risk_network" else located.iloc[0:0]
+            plain = located.drop(cells.index)
+            if not plain.empty:
+                traces += _point_traces(key, style, plain, names, legend=areas.empty)
+            if not cells.empty:
+                traces += _point_traces(key, POINT_CELL_STYLE, cells, names, legend=areas.empty and plain.empty)
+
+    if view.route_countries:
+        fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": display.countries[c]} for c in view.route_countries if c in display.countries]}
+        layers.append({"sourcetype": "geojson", "source": fc, "type": "line", "color": ROUTE_LINE, "line": {"width": 3.5, "dash": [4, 2]}, "below": ""})
+
+    if view.selected is not None:
+        sel = records[records["id"] == view.selected]
+        for rec in sel.to_dict("records"):
+            if rec["located"]:
+                traces.append(go.Scattermap(lat=[float(rec["lat"])], lon=[float(rec["lon"])], mode="markers", marker={"size": 30, "color": HIGHLIGHT, "opacity": 0.35}, hoverinfo="skip", showlegend=False, meta={"form": "selection"}))
+            elif (shape := _record_shape(rec, display)) is not None:
+                layers.append({"sourcetype": "geojson", "source": {"type": "Feature", "properties": {}, "geometry": shape}, "type": "line", "color": HIGHLIGHT, "line": {"width": 4}, "below": ""})
+
+    fig = go.Figure(traces)
+    fig.update_layout(
+        map={"style": "white-bg", "center": {"lat": view.center[0], "lon": view.center[1]}, "zoom": view.zoom, "layers": layers},
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=view.height,
+        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "bordercolor": "#999", "borderwidth": 1, "itemclick": False, "itemdoubleclick": False, "font": {"size": 12}},
+        uirevision="situation-map",
+        clickmode="event+select",
+        hoverlabel={"align": "left"},
+    )
+    return fig
+
+
+def build_timeline(records: pd.DataFrame, activations: pd.DataFrame, as_of: dt.date | None, today: dt.date) -> go.Figure:
+    """A Gantt of agreements, operations, projects, postings and coordination-point activations."""
+    rows = []
+    for rec in records.to_dict("records"):
+        periods = rec["periods"]
+        for start, end in periods:
+            if start is None:
+                continue
+            rows.append({
+                "id": rec["id"], "name": rec["name"], "instrument": INSTRUMENT_BY_KEY[rec["instrument"]].label,
+                "key": rec["instrument"], "start": start, "end": end or today, "open": end is None,
+                "status": STATUS_LABELS.get(rec["status"], rec["status"]),
+            })
+    fig = go.Figure()
+    if rows:
+        frame = pd.DataFrame(rows).sort_values(["key", "start"])
+        labels = list(dict.fromkeys(frame["name"]))
+        for key, grp in frame.groupby("key", sort=False):
+            style = STYLES[str(key)]
+            fig.add_trace(go.Bar(
+                y=grp["name"], base=pd.to_datetime(grp["start"]),
+                x=[(pd.Timestamp(e) - pd.Timestamp(s)).total_seconds() * 1000 + 86_400_000 for s, e in zip(grp["start"], grp["end"], strict=True)],
+                orientation="h", marker={"color": style.colour, "line": {"width": 0}},
+                name=INSTRUMENT_BY_KEY[str(key)].label, customdata=[[i] for i in grp["id"]],
+                hovertemplate="<b>%{y}</b><br>%{base|%Y-%m-%d} – %{x}<extra></extra>",
+                meta={"instrument": key},
+            ))
+        fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True)
+    fig.update_xaxes(type="date")
+    if as_of is not None:
+        fig.add_vline(x=pd.Timestamp(as_of).timestamp() * 1000, line={"color": HIGHLIGHT, "width": 2, "dash": "dash"})
+        fig.add_annotation(x=pd.Timestamp(as_of).timestamp() * 1000, y=1.0, yref="paper", text=f"as of {as_of.isoformat()}", showarrow=False, yanchor="bottom")
+    fig.update_layout(barmode="overlay", height=max(320, 22 * len({r["name"] for r in rows}) + 120), margin={"l": 10, "r": 10, "t": 30, "b": 30}, legend={"orientation": "h", "y": -0.08})
+    return fig
+
+
+def kpis(records: pd.DataFrame, as_of: dt.date) -> dict[str, int]:
+    """Headline counts for the current selection, as of a day."""
+
+    def active(df: pd.DataFrame) -> pd.DataFrame:
+        keep = [any((s is None or s <= as_of) and (e is None or as_of <= e) for s, e in ps) and st not in ("under_negotiation", "signed")
+                for ps, st in zip(df["periods"], df["status"], strict=True)]
+        return df[keep]
+
+    def of(key: str) -> pd.DataFrame:
+        return records[records["instrument"] == key]
+
+    partners: set[str] = set()
+    for ps in records["partners"]:
+        partners.update(ps)
+    return {
+        "Status agreements in force": len(active(of("status_agreement"))),
+        "Active operations": len(active(of("operation"))),
+        "Liaison postings": len(active(of("liaison_officer"))),
+        "Active coordination points": len(active(of("coordination_point"))),
+        "Projects running": len(active(of("project"))),
+        "Partners involved": len(partners),
+    }
+
+
+def legend_rows(layers: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(symbol, colour, label) for the visible layers, for legends outside the map (exports, captions)."""
+    return [(STYLES[k].legend_symbol, STYLES[k].colour, INSTRUMENT_BY_KEY[k].label) for k in layers if k in STYLES]

@@ -1,0 +1,46 @@
+"""Filter widgets -> FilterSpec. The widgets keep their values in session keys owned by ``state``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import state
+from dashboard.style import PRESETS
+from geo import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUS_LABELS, STATUSES, Catalog
+
+
+def render_presets(where=st, columns: int = 1) -> None:
+    """Region preset buttons: each filters to its regions and frames the map."""
+    cols = where.columns(columns) if columns > 1 else [where] * len(PRESETS)
+    for n, (label, preset) in enumerate(PRESETS.items()):
+        cols[n % len(cols)].button(
+            label, key=f"preset_{label}", on_click=state.apply_preset,
+            args=(preset["regions"], preset["center"], preset["zoom"]), width="stretch",
+        )
+
+
+def render_filters(catalog: Catalog, today: dt.date) -> state.ViewState:
+    """Draw the shared filter widgets in the sidebar and return the resulting view state."""
+    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    sb = st.sidebar
+    sb.markdown("### Filters")
+    with sb.expander("Region presets", expanded=False):
+        render_presets(st)
+    sb.multiselect("Partner country", sorted(names, key=lambda c: names[c]), key=state.K_PARTNERS,
+                   format_func=lambda c: f"{names.get(c, c)} ({c})", placeholder="All partners (type to search)")
+    sb.multiselect("Migratory route", list(ROUTES), key=state.K_ROUTES, format_func=ROUTES.get, placeholder="All routes")
+    sb.multiselect("Instrument (map layers)", list(INSTRUMENT_BY_KEY), key=state.K_INSTRUMENTS,
+                   format_func=lambda k: INSTRUMENT_BY_KEY[k].label)
+    sb.multiselect("Region", list(REGIONS), key=state.K_REGIONS, format_func=REGIONS.get, placeholder="All regions")
+    sb.multiselect("Status", list(STATUSES), key=state.K_STATUS, format_func=STATUS_LABELS.get, placeholder="Any status")
+    sb.checkbox("Only what was in force on a day", key=state.K_ASOF_ON)
+    if st.session_state.get(state.K_ASOF_ON):
+        sb.date_input("As of", key=state.K_ASOF, min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD")
+    sb.checkbox("Only what was active in a period", key=state.K_PERIOD_ON)
+    if st.session_state.get(state.K_PERIOD_ON):
+        sb.date_input("Period", key=state.K_PERIOD, min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD")
+    sb.text_input("Search names and descriptions", key=state.K_TEXT, placeholder="e.g. Moldova, AFIC, Palanca")
+    sb.button("Reset filters", on_click=state.reset_filters, args=(today,), width="stretch")
+    return state.current()

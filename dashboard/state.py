@@ -1,0 +1,248 @@
+"""The view state and its URL codec.
+
+``encode``/``decode`` are pure and tolerant: an unknown or invalid parameter is dropped and reported as
+a notice, never raised. This is the only module that touches ``st.session_state`` and ``st.query_params``
+(in the small functions at the bottom).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from dashboard.style import DEFAULT_VIEW
+from geo import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUSES, FilterSpec
+
+# URL parameter names
+P_PARTNERS, P_ROUTES, P_INSTRUMENTS, P_REGIONS, P_STATUS = "partners", "routes", "instruments", "regions", "status"
+P_ASOF, P_FROM, P_TO, P_TEXT = "asof", "from", "to", "q"
+P_SELECTED, P_LAT, P_LON, P_ZOOM, P_PRESENT, P_PARTNER = "sel", "lat", "lon", "zoom", "present", "country"
+KNOWN_PARAMS = {P_PARTNERS, P_ROUTES, P_INSTRUMENTS, P_REGIONS, P_STATUS, P_ASOF, P_FROM, P_TO, P_TEXT,
+                P_SELECTED, P_LAT, P_LON, P_ZOOM, P_PRESENT, P_PARTNER}
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Everything a shared link reproduces. The page itself is the URL path (``/timeline`` …)."""
+
+    spec: FilterSpec = field(default_factory=FilterSpec)
+    selected: str | None = None
+    center: tuple[float, float] = DEFAULT_VIEW["center"]
+    zoom: float = DEFAULT_VIEW["zoom"]
+    present: bool = False
+    partner: str | None = None  # the partner-profile country
+
+
+def _list(value: str | list[str]) -> list[str]:
+    if isinstance(value, list):
+        value = ",".join(value)
+    return [v for v in (p.strip() for p in value.split(",")) if v]
+
+
+def _date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value.strip())
+
+
+def decode(params: Mapping[str, str | list[str]], partners: set[str] | None = None, ids: set[str] | None = None) -> tuple[ViewState, list[str]]:
+    """URL query parameters -> (state, notices). Values not known to the data are dropped with a notice."""
+    notices: list[str] = []
+    spec_kw: dict = {}
+    vocab = {
+        P_PARTNERS: ("partners", partners),
+        P_ROUTES: ("routes", set(ROUTES)),
+        P_INSTRUMENTS: ("instruments", set(INSTRUMENT_BY_KEY)),
+        P_REGIONS: ("regions", set(REGIONS)),
+        P_STATUS: ("statuses", set(STATUSES)),
+    }
+    for param, (name, known) in vocab.items():
+        if param not in params:
+            continue
+        values = _list(params[param])
+        good = [v for v in values if known is None or v in known]
+        bad = [v for v in values if v not in good]
+        if bad:
+            notices.append(f"Ignored unknown {param} in the link: {', '.join(bad)}")
+        spec_kw[name] = tuple(good)
+    for param, name in ((P_ASOF, "as_of"), (P_FROM, "period_start"), (P_TO, "period_end")):
+        if params.get(param):
+            try:
+                spec_kw[name] = _date(str(params[param]))
+            except ValueError:
+                notices.append(f"Ignored {param}={params[param]!s}: expected a date YYYY-MM-DD")
+    if params.get(P_TEXT):
+        spec_kw["text"] = str(params[P_TEXT])[:200]
+    state = ViewState(spec=FilterSpec(**spec_kw))
+
+    if params.get(P_SELECTED):
+        sel = str(params[P_SELECTED])
+        if ids is None or sel in ids:
+            state = replace(state, selected=sel)
+        else:
+            notices.append(f"Ignored sel={sel}: no such record")
+    try:
+        if params.get(P_LAT) or params.get(P_LON):
+            lat, lon = float(str(params[P_LAT])), float(str(params[P_LON]))
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError
+            state = replace(state, center=(lat, lon))
+    except (KeyError, ValueError):
+        notices.append("Ignored the map centre in the link: expected lat and lon in range")
+    if params.get(P_ZOOM):
+        try:
+            zoom = float(str(params[P_ZOOM]))
+            if not 0 <= zoom <= 22:
+                raise ValueError
+            state = replace(state, zoom=zoom)
+        except ValueError:
+            notices.append("Ignored zoom in the link: expected a number from 0 to 22")
+    if params.get(P_PRESENT):
+        state = replace(state, present=str(params[P_PRESENT]) in ("1", "true", "yes"))
+    if params.get(P_PARTNER):
+        code = str(params[P_PARTNER])
+        if partners is None or code in partners:
+            state = replace(state, partner=code)
+        else:
+            notices.append(f"Ignored country={code}: not a partner in the data")
+    unknown = sorted(set(params) - KNOWN_PARAMS)
+    if unknown:
+        notices.append(f"Ignored unknown link parameters: {', '.join(unknown)}")
+    return state, notices
+
+
+def encode(state: ViewState) -> dict[str, str]:
+    """State -> URL query parameters; defaults are left out so links stay short."""
+    spec = state.spec
+    out: dict[str, str] = {}
+    for param, values in ((P_PARTNERS, spec.partners), (P_ROUTES, spec.routes), (P_INSTRUMENTS, spec.instruments),
+                          (P_REGIONS, spec.regions), (P_STATUS, spec.statuses)):
+        if values:
+            out[param] = ",".join(values)
+    for param, day in ((P_ASOF, spec.as_of), (P_FROM, spec.period_start), (P_TO, spec.period_end)):
+        if day:
+            out[param] = day.isoformat()
+    if spec.text:
+        out[P_TEXT] = spec.text
+    if state.selected:
+        out[P_SELECTED] = state.selected
+    if state.center != DEFAULT_VIEW["center"] or state.zoom != DEFAULT_VIEW["zoom"]:
+        out[P_LAT], out[P_LON] = f"{state.center[0]:.4f}", f"{state.center[1]:.4f}"
+        out[P_ZOOM] = f"{state.zoom:g}"
+    if state.present:
+        out[P_PRESENT] = "1"
+    if state.partner:
+        out[P_PARTNER] = state.partner
+    return out
+
+
+# --- Streamlit session binding -------------------------------------------------------------------------
+# Everything below touches st.session_state / st.query_params; nothing else in the app does.
+
+import streamlit as st  # noqa: E402  (kept next to the only code that needs it)
+
+K_INIT = "bb_initialised"
+K_NOTICES = "bb_notices"
+K_PARTNERS, K_ROUTES, K_INSTRUMENTS, K_REGIONS, K_STATUS = "f_partners", "f_routes", "f_instruments", "f_regions", "f_status"
+K_ASOF_ON, K_ASOF, K_PERIOD_ON, K_PERIOD, K_TEXT = "f_asof_on", "f_asof", "f_period_on", "f_period", "f_text"
+K_SELECTED, K_CENTER, K_ZOOM, K_PRESENT, K_PARTNER = "v_selected", "v_center", "v_zoom", "v_present", "v_partner"
+K_PENDING_FRAME = "v_pending_frame"  # a row picked in the table: select and frame it on the next draw
+ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
+
+
+def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
+    """On a session's first run, put the link's state into the widgets' keys (once)."""
+    ss = st.session_state
+    if ss.get(K_INIT):
+        return
+    state, notices = decode(st.query_params.to_dict() | _multi_params(), partners, ids)
+    spec = state.spec
+    ss[K_PARTNERS] = list(spec.partners)
+    ss[K_ROUTES] = list(spec.routes)
+    ss[K_INSTRUMENTS] = list(spec.instruments or ALL_INSTRUMENTS)
+    ss[K_REGIONS] = list(spec.regions)
+    ss[K_STATUS] = list(spec.statuses)
+    ss[K_ASOF_ON] = spec.as_of is not None
+    ss[K_ASOF] = spec.as_of or today
+    ss[K_PERIOD_ON] = bool(spec.period_start or spec.period_end)
+    ss[K_PERIOD] = (spec.period_start or dt.date(2000, 1, 1), spec.period_end or today)
+    ss[K_TEXT] = spec.text
+    ss[K_SELECTED] = state.selected
+    ss[K_CENTER] = state.center
+    ss[K_ZOOM] = state.zoom
+    ss[K_PRESENT] = state.present
+    ss[K_PARTNER] = state.partner
+    ss[K_NOTICES] = notices
+    ss[K_INIT] = True
+
+
+def _multi_params() -> dict[str, list[str]]:
+    """Repeated parameters (?partners=SRB&partners=ALB) as lists, besides the comma form."""
+    qp = st.query_params
+    return {k: qp.get_all(k) for k in qp if len(qp.get_all(k)) > 1}
+
+
+def current() -> ViewState:
+    """The view state from the widgets' keys."""
+    ss = st.session_state
+    instruments = tuple(ss.get(K_INSTRUMENTS, ALL_INSTRUMENTS))
+    period = ss.get(K_PERIOD) or (None, None)
+    period = tuple(period) + (None,) * (2 - len(tuple(period)))
+    spec = FilterSpec(
+        partners=tuple(ss.get(K_PARTNERS, ())),
+        routes=tuple(ss.get(K_ROUTES, ())),
+        instruments=() if set(instruments) >= set(ALL_INSTRUMENTS) else instruments,
+        regions=tuple(ss.get(K_REGIONS, ())),
+        statuses=tuple(ss.get(K_STATUS, ())),
+        as_of=ss.get(K_ASOF) if ss.get(K_ASOF_ON) else None,
+        period_start=period[0] if ss.get(K_PERIOD_ON) else None,
+        period_end=period[1] if ss.get(K_PERIOD_ON) else None,
+        text=ss.get(K_TEXT, ""),
+    )
+    return ViewState(spec, ss.get(K_SELECTED), tuple(ss.get(K_CENTER, DEFAULT_VIEW["center"])),
+                     float(ss.get(K_ZOOM, DEFAULT_VIEW["zoom"])), bool(ss.get(K_PRESENT)), ss.get(K_PARTNER))
+
+
+def sync_url(state: ViewState) -> None:
+    """Write the state to the address bar (only when it changed, to avoid needless reruns)."""
+    wanted = encode(state)
+    if st.query_params.to_dict() != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def pop_notices() -> list[str]:
+    return st.session_state.pop(K_NOTICES, []) or []
+
+
+def select(record_id: str | None, frame: tuple[tuple[float, float], float] | None = None) -> None:
+    """Select a record (from the map, the table or a link) and optionally frame the map on it."""
+    st.session_state[K_SELECTED] = record_id
+    if frame is not None:
+        st.session_state[K_CENTER], st.session_state[K_ZOOM] = frame
+
+
+def frame_map(center: tuple[float, float], zoom: float) -> None:
+    st.session_state[K_CENTER], st.session_state[K_ZOOM] = center, zoom
+
+
+def apply_preset(regions: tuple[str, ...], center: tuple[float, float], zoom: float) -> None:
+    """Callback of a region-preset button: filter to the regions and frame the map."""
+    st.session_state[K_REGIONS] = list(regions)
+    frame_map(center, zoom)
+
+
+def reset_filters(today: dt.date) -> None:
+    """Callback of the reset button."""
+    ss = st.session_state
+    ss[K_PARTNERS], ss[K_ROUTES], ss[K_REGIONS], ss[K_STATUS] = [], [], [], []
+    ss[K_INSTRUMENTS] = list(ALL_INSTRUMENTS)
+    ss[K_ASOF_ON], ss[K_ASOF], ss[K_PERIOD_ON], ss[K_TEXT] = False, today, False, ""
+    ss[K_SELECTED] = None
+    frame_map(DEFAULT_VIEW["center"], DEFAULT_VIEW["zoom"])
+
+
+def set_partner(code: str | None) -> None:
+    st.session_state[K_PARTNER] = code
+
+
+def toggle_present() -> None:
+    st.session_state[K_PRESENT] = not st.session_state.get(K_PRESENT, False)

@@ -1,0 +1,56 @@
+"""How each instrument looks: one table. Colours are colour-blind safe and every layer also differs by form.
+
+Colours come from the Okabe–Ito and Paul Tol palettes (distinguishable with the common colour-vision
+deficiencies). Because MapLibre's offline "white-bg" style has no icon sprite, point symbols cannot change
+shape; points therefore differ by size and by a dark ring (a larger circle drawn underneath), and areas
+differ by fill versus outline and by dash pattern, so that no layer is told apart by colour alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    colour: str
+    form: str  # "fill" (country fill), "outline" (area outline), "point"
+    dash: str = "solid"  # outline dash: "solid", "dash", "dot"
+    size: int = 11  # point size in px
+    ring: bool = False  # points: dark ring underneath
+    fill_opacity: float = 0.45
+    legend_symbol: str = "■"
+
+
+STYLES: dict[str, LayerStyle] = {
+    "working_arrangement": LayerStyle("#56B4E9", "fill", fill_opacity=0.35, legend_symbol="▩"),
+    "status_agreement": LayerStyle("#0072B2", "outline", "solid", legend_symbol="▭"),
+    "operation": LayerStyle("#D55E00", "fill", fill_opacity=0.55, legend_symbol="■"),
+    "coordination_point": LayerStyle("#E69F00", "point", size=15, ring=True, legend_symbol="◉"),
+    "liaison_officer": LayerStyle("#CC79A7", "point", size=14, ring=True, legend_symbol="◉"),
+    "project": LayerStyle("#009E73", "outline", "dash", legend_symbol="┅"),
+    "risk_network": LayerStyle("#882255", "outline", "dot", legend_symbol="┈"),
+    "dialogue": LayerStyle("#999933", "outline", "dot", legend_symbol="┈"),
+    "organisation": LayerStyle("#332288", "point", size=10, legend_symbol="●"),
+    "strategic_partner": LayerStyle("#44AA99", "fill", fill_opacity=0.35, legend_symbol="▩"),
+    "event": LayerStyle("#000000", "point", size=8, legend_symbol="•"),
+}
+POINT_CELL_STYLE = LayerStyle("#882255", "point", size=10, ring=True, legend_symbol="◉")  # AFIC risk analysis cells
+
+LAND = "#ECEBE7"
+BORDERS = "#B9B6AE"
+WATER = "#FFFFFF"
+HIGHLIGHT = "#000000"
+ROUTE_LINE = "#6A3D9A"
+
+# Region presets: which regions a preset selects and where it frames the map.
+PRESETS: dict[str, dict] = {
+    "Western Balkans": {"regions": ("western_balkans",), "center": (42.6, 20.3), "zoom": 5.3},
+    "Eastern Partnership": {"regions": ("eastern_partnership",), "center": (45.5, 35.0), "zoom": 3.8},
+    "Central Asia": {"regions": ("central_asia",), "center": (42.0, 65.0), "zoom": 3.4},
+    "North & West Africa": {"regions": ("north_africa", "west_africa"), "center": (20.0, -2.0), "zoom": 2.8},
+    "Sahel": {"regions": ("sahel",), "center": (16.0, 2.0), "zoom": 3.4},
+    "Horn of Africa": {"regions": ("horn_of_africa",), "center": (6.0, 38.0), "zoom": 3.4},
+    "Middle East": {"regions": ("middle_east",), "center": (30.0, 40.0), "zoom": 3.6},
+}
+DEFAULT_VIEW = {"center": (40.0, 20.0), "zoom": 2.2}

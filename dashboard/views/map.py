@@ -1,0 +1,104 @@
+"""Situation map page: KPIs, the map, the record table and the details panel, all from one FilterSpec."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data, details, sidebar, state
+from dashboard.figures import MapView, build_map, kpis
+from geo import INSTRUMENT_BY_KEY, STATUS_LABELS, route_partners
+
+MAP_KEY = "situation_map"
+TABLE_KEY = "record_table"
+
+
+def _picked_from_map() -> str | None:
+    event = st.session_state.get(MAP_KEY)
+    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) or hasattr(event, "get") else []
+    for point in points:
+        custom = point.get("customdata")
+        if isinstance(custom, list) and custom:
+            custom = custom[0]
+        if isinstance(custom, str) and custom:
+            return custom.split("|")[0]
+    return None
+
+
+def _on_map_select() -> None:
+    picked = _picked_from_map()
+    if picked:
+        state.select(picked)
+
+
+def _on_table_select(ids: list[str]) -> None:
+    event = st.session_state.get(TABLE_KEY)
+    rows = (event or {}).get("selection", {}).get("rows", []) if event else []
+    if rows and rows[0] < len(ids):
+        st.session_state[state.K_PENDING_FRAME] = ids[rows[0]]
+
+
+def render() -> None:
+    loaded = data.current()
+    catalog = loaded.catalog
+    assert catalog is not None  # app.py stops before pages when nothing can be shown
+    view = state.current()
+    spec = view.spec
+    records = data.filtered(catalog, spec)
+    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+
+    pending = st.session_state.pop(state.K_PENDING_FRAME, None)
+    if pending is not None:
+        rec = catalog.record(pending)
+        if rec is not None and rec["label_lat"] is not None and not pd.isna(rec["label_lat"]):
+            state.select(pending, ((float(rec["label_lat"]), float(rec["label_lon"])), max(view.zoom, 4.5)))
+        else:
+            state.select(pending)
+        view = state.current()
+
+    st.title("Beyond Borders — cooperation beyond the EU's borders")
+    if view.present:
+        sidebar.render_presets(st, columns=len(sidebar.PRESETS))
+    st.caption(spec.describe(len(records), names))
+
+    as_of = spec.as_of or dt.date.today()
+    cols = st.columns(6)
+    for col, (label, value) in zip(cols, kpis(records, as_of).items(), strict=True):
+        col.metric(label, value, help=f"For the current filter, as of {as_of.isoformat()}")
+
+    if records.empty:
+        st.info("No record matches the current filter. Widen or reset the filters in the sidebar.")
+
+    map_view = MapView(
+        center=view.center, zoom=view.zoom, selected=view.selected,
+        route_countries=tuple(sorted(route_partners(catalog, spec.routes))) if spec.routes else (),
+        layers=spec.instruments or tuple(INSTRUMENT_BY_KEY),
+        height=720 if view.present else 600,
+    )
+    display = data.display(catalog.version, catalog)
+    fig = build_map(records, display, names, map_view)
+    left, right = st.columns([3, 1]) if view.selected else (st.container(), None)
+    with left:
+        st.plotly_chart(fig, key=MAP_KEY, on_select=_on_map_select, selection_mode=("points",),
+                        config={"displaylogo": False, "scrollZoom": True}, width="stretch")
+        st.caption("Locations marked 'approximate' are drawn at a city centre or as the whole country. "
+                   "Country outlines: Natural Earth (public domain); de facto boundaries, no recognition implied.")
+    if right is not None and view.selected:
+        with right:
+            details.render_details(catalog, view.selected, names)
+
+    table = records[["id", "instrument", "name", "partners", "start", "end", "status", "confidence"]].copy()
+    table["instrument"] = table["instrument"].map(lambda k: INSTRUMENT_BY_KEY[k].label)
+    table["partners"] = table["partners"].map(lambda ps: ", ".join(names.get(p, p) for p in ps))
+    table["status"] = table["status"].map(STATUS_LABELS.get)
+    table.insert(0, "sel", ["▶" if rid == view.selected else "" for rid in table["id"]])
+    ids = list(table["id"])
+    st.subheader(f"Records ({len(table)})")
+    st.dataframe(table, key=TABLE_KEY, on_select=lambda: _on_table_select(ids), selection_mode="single-row",
+                 hide_index=True, width="stretch",
+                 column_config={"sel": st.column_config.TextColumn("", width="small"), "id": st.column_config.TextColumn("id")})
+
+
+render()

