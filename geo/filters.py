@@ -67,7 +67,9 @@ class FilterSpec:
     def describe(self, count: int | None = None, partner_names: Mapping[str, str] | None = None) -> str:
         """One sentence for captions and exports, e.g. '3 records: status agreements in the Western Balkans, in force on 2024-05-01'."""
         names = partner_names or {}
-        what = _join([INSTRUMENT_BY_KEY[i].label.lower() if i in INSTRUMENT_BY_KEY else i for i in self.instruments]) or "all instruments"
+        order = list(INSTRUMENT_BY_KEY)
+        chosen = sorted(self.instruments, key=lambda i: order.index(i) if i in order else len(order))
+        what = _join([INSTRUMENT_BY_KEY[i].label.lower() if i in INSTRUMENT_BY_KEY else i for i in chosen]) or "all instruments"
         if self.regions:
             what += " in " + _join([f"the {REGIONS.get(r, r)}" if r in _THE_REGIONS else REGIONS.get(r, r) for r in self.regions])
         parts = [what]

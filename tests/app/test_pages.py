@@ -1,0 +1,154 @@
+"""AppTest tests of every page on the toy dataset: default render, deep links, filters, empty result,
+invalid link parameters and a broken data directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.fixtures import write_dataset
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
+
+
+@pytest.fixture
+def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = write_dataset(tmp_path / "data")
+    monkeypatch.setenv("BB_DATA_DIR", str(d))
+    return d
+
+
+def run(params: dict[str, str] | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def map_ids(at: AppTest, n: int = 0) -> set[str]:
+    spec = json.loads(at.get("plotly_chart")[n].proto.spec)
+    return {i for t in spec["data"] if t.get("customdata") for row in t["customdata"] for i in row[0].split("|")}
+
+
+def captions(at: AppTest) -> str:
+    return " | ".join(c.value for c in at.caption)
+
+
+def test_default_render(toy: Path) -> None:
+    at = run()
+    assert "14 records: all instruments" in captions(at)
+    assert map_ids(at) == {"wa-srb", "wa-ukr", "sa-alb-1", "sa-mda", "sa-ner", "op-alb", "cp-kuch", "lo-bel", "pr-eap", "rn-wb", "dl-rabat", "io-iom", "ev-visit"}
+    assert at.metric[0].label == "Status agreements in force"
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 14
+
+
+def test_deep_link_reproduces_the_view(toy: Path) -> None:
+    at = run({"regions": "western_balkans", "instruments": "status_agreement,operation", "sel": "op-alb", "zoom": "5", "lat": "41", "lon": "20"})
+    assert "2 records: status agreements and operations with executive powers in the Western Balkans" in captions(at)
+    assert map_ids(at) == {"sa-alb-1", "op-alb"}
+    assert any(m.value.startswith("#### JO Albania") for m in at.markdown)  # details panel open
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["map"]["zoom"] == 5 and spec["layout"]["map"]["center"] == {"lat": 41, "lon": 20}
+    assert at.query_params["sel"] == ["op-alb"] or at.query_params["sel"] == "op-alb"
+
+
+@pytest.mark.parametrize(
+    ("widget", "value", "expected"),
+    [
+        ("Partner country", ["MKD"], {"lo-bel", "rn-wb"}),
+        ("Migratory route", ["central-mediterranean"], {"sa-ner", "dl-rabat"}),
+        ("Instrument (map layers)", ["project"], {"pr-eap"}),
+        ("Region", ["sahel"], {"sa-ner", "dl-rabat"}),
+        ("Status", ["ended"], {"pr-eap", "ev-visit"}),
+    ],
+)
+def test_each_filter_changes_the_map_and_the_url(toy: Path, widget: str, value: list[str], expected: set[str]) -> None:
+    at = run()
+    box = next(m for m in at.multiselect if m.label == widget)
+    box.set_value(value).run()
+    assert not at.exception
+    assert map_ids(at) == expected
+    assert any(v for k, v in at.query_params.items() if k in ("partners", "routes", "instruments", "regions", "status"))
+
+
+def test_text_and_as_of_filters(toy: Path) -> None:
+    at = run()
+    at.text_input[0].set_value("chisinau").run()
+    assert map_ids(at) == {"ev-visit"}
+    at = run({"asof": "2021-06-15", "instruments": "coordination_point"})
+    assert map_ids(at) == {"cp-kuch"} and "in force on 2021-06-15" in captions(at)
+    at = run({"asof": "2021-07-15", "instruments": "coordination_point"})
+    assert map_ids(at) == set()
+
+
+def test_empty_result_says_so(toy: Path) -> None:
+    at = run({"q": "zanzibar"})
+    assert "0 records" in captions(at)
+    assert any("No record matches" in i.value for i in at.info)
+
+
+def test_invalid_url_parameters_are_ignored_with_a_notice(toy: Path) -> None:
+    at = run({"partners": "SRB,NOPE", "asof": "tomorrow", "zoom": "banana", "bogus": "1", "sel": "ghost"})
+    assert "1 record" in captions(at) or "3 records" in captions(at)
+    toasts = " ".join(t.value for t in at.toast)
+    assert "NOPE" in toasts and "asof" in toasts and "zoom" in toasts and "bogus" in toasts and "ghost" in toasts
+    assert not at.error
+
+
+def test_broken_data_directory_gives_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    d = write_dataset(tmp_path / "broken")
+    (d / "dialogues.csv").write_text((d / "dialogues.csv").read_text().replace("2006", "someday"))
+    monkeypatch.setenv("BB_DATA_DIR", str(d))
+    at = run()
+    text = " ".join(e.value for e in at.error)
+    assert "could not be loaded" in text and "dialogues.csv, row 2, column 'start'" in text
+    assert "Traceback" not in text
+
+
+def test_missing_data_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BB_DATA_DIR", str(tmp_path / "nowhere"))
+    at = run()
+    assert "no such directory" in " ".join(e.value for e in at.error)
+
+
+def test_broken_update_keeps_the_last_good_data(toy: Path) -> None:
+    at = run()
+    assert "14 records" in captions(at)
+    path = toy / "dialogues.csv"
+    path.write_text(path.read_text().replace("2006", "someday"))
+    at.run()
+    assert not at.exception
+    assert "14 records" in captions(at)
+    assert any("last good data" in w.value and "dialogues.csv" in w.value for w in at.warning)
+
+
+def test_timeline_page(toy: Path) -> None:
+    at = run({"asof": "2021-06-15"}, page="views/timeline.py")
+    assert at.title[0].value == "Timeline"
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["data"] and any("as of 2021-06-15" in a["text"] for a in spec["layout"]["annotations"])
+
+
+def test_partner_page(toy: Path) -> None:
+    at = run({"country": "MDA"}, page="views/partner.py")
+    assert at.title[0].value == "Partner profile"
+    assert at.selectbox[0].value == "MDA"
+    assert map_ids(at) == {"sa-mda", "cp-kuch", "pr-eap", "ev-visit"}
+    at.selectbox[0].set_value("NER").run()
+    assert map_ids(at) == {"sa-ner", "dl-rabat"}
+
+
+def test_sources_page(toy: Path) -> None:
+    at = run(page="views/sources.py")
+    assert at.title[0].value == "Data & sources"
+    assert any("Validation passed" in s.value for s in at.success)
+    frames = [d.value for d in at.dataframe]
+    assert any("Source" in f.columns and (f["Source"] == "https://example.org/source").any() for f in frames)

@@ -1,0 +1,83 @@
+"""Figure builders tested as data: traces, layers, hover texts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from dashboard.figures import MapView, build_map, build_timeline, hover_line, kpis
+from geo import Catalog, FilterSpec, apply, display_geometry
+
+
+def names(catalog: Catalog) -> dict[str, str]:
+    return dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+
+
+def test_map_uses_only_offline_maplibre_traces(catalog: Catalog) -> None:
+    fig = build_map(catalog.records, display_geometry(catalog), names(catalog), MapView())
+    assert {t.type for t in fig.data} <= {"choroplethmap", "scattermap"}
+    assert fig.layout.map.style == "white-bg"
+    text = json.dumps(fig.to_plotly_json(), default=str)
+    assert "http://" not in text and "https://" not in text  # no tile, glyph or sprite URL
+    assert all(getattr(t, "mode", "markers") in (None, "markers") for t in fig.data if t.type == "scattermap")
+
+
+def test_every_instrument_is_a_layer_with_its_records(catalog: Catalog) -> None:
+    fig = build_map(catalog.records, display_geometry(catalog), names(catalog), MapView())
+    by_layer = {}
+    for t in fig.data:
+        if t.meta and t.meta.get("form") in ("fill", "outline", "point"):
+            ids = {i for row in t.customdata for i in row[0].split("|")}
+            by_layer.setdefault(t.meta["instrument"], set()).update(ids)
+    expected = catalog.records.groupby("instrument")["id"].apply(set).to_dict()
+    expected.pop("working_arrangement")  # the MARRI centre has no country: nothing to draw
+    assert by_layer.pop("working_arrangement") == {"wa-srb", "wa-ukr"}
+    assert by_layer == expected
+
+
+def test_country_fill_keys_and_point_positions(catalog: Catalog) -> None:
+    fig = build_map(catalog.records, display_geometry(catalog), names(catalog), MapView(layers=("working_arrangement", "liaison_officer")))
+    fill = next(t for t in fig.data if t.meta["form"] == "fill")
+    assert sorted(fill.locations) == ["SRB", "UKR"] and {f["id"] for f in fill.geojson["features"]} == {"SRB", "UKR"}
+    point = next(t for t in fig.data if t.meta["form"] == "point")
+    assert list(point.lat) == [44.8] and list(point.lon) == [20.46] and "approximate: city centre" in point.hovertext[0]
+
+
+def test_filter_changes_the_map_data(catalog: Catalog) -> None:
+    disp = display_geometry(catalog)
+    few = apply(catalog, FilterSpec(regions=("sahel",)))
+    fig = build_map(few.records, disp, names(catalog), MapView())
+    ids = {i for t in fig.data if t.customdata is not None for row in t.customdata for i in row[0].split("|")}
+    assert ids == {"sa-ner", "dl-rabat"}
+
+
+def test_selection_and_route_are_highlighted(catalog: Catalog) -> None:
+    disp = display_geometry(catalog)
+    plain = build_map(catalog.records, disp, names(catalog), MapView())
+    fig = build_map(catalog.records, disp, names(catalog), MapView(selected="lo-bel", route_countries=("ALB", "SRB")))
+    assert any(t.meta.get("form") == "selection" for t in fig.data)
+    assert len(fig.layout.map.layers) == len(plain.layout.map.layers) + 1  # the route outline
+    area = build_map(catalog.records, disp, names(catalog), MapView(selected="pr-eap"))
+    assert len(area.layout.map.layers) == len(plain.layout.map.layers) + 1  # the selected area outline
+
+
+def test_hover_line_names_partners_period_status() -> None:
+    rec = {"name": "X", "partners": ("SRB",), "start": "2009", "end": "", "status": "active", "located": False, "confidence": "low"}
+    text = hover_line(rec, {"SRB": "Serbia"})
+    assert "Serbia" in text and "2009 – open" in text and "active" in text and "weakly sourced" in text
+
+
+def test_timeline_bars_and_as_of_marker(catalog: Catalog) -> None:
+    fig = build_timeline(catalog.records, catalog.activations, dt.date(2021, 6, 15), dt.date(2026, 1, 1))
+    cp = next(t for t in fig.data if t.meta["instrument"] == "coordination_point")
+    assert len(cp.y) == 2  # one bar per activation
+    assert any("as of 2021-06-15" in a.text for a in fig.layout.annotations)
+    names_drawn = {y for t in fig.data for y in t.y}
+    assert "WA MARRI Centre" not in names_drawn  # no known start: not drawn
+
+
+def test_kpis_count_what_is_in_force(catalog: Catalog) -> None:
+    k = kpis(catalog.records, dt.date(2021, 6, 15))
+    assert k["Active coordination points"] == 1 and k["Status agreements in force"] == 1
+    assert kpis(catalog.records, dt.date(2021, 7, 15))["Active coordination points"] == 0
+    assert k["Partners involved"] == 6

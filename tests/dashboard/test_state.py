@@ -1,0 +1,76 @@
+"""The URL codec: tolerant decoding and a round-trip property."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dashboard.state import ViewState, decode, encode
+from geo import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUSES, FilterSpec
+
+PARTNERS = {"ALB", "SRB", "MDA"}
+IDS = {"wa-srb", "op-alb"}
+
+
+def test_defaults_make_an_empty_link() -> None:
+    assert encode(ViewState()) == {}
+    assert decode({}) == (ViewState(), [])
+
+
+def test_a_full_link_decodes() -> None:
+    state, notices = decode(
+        {"partners": "SRB,ALB", "instruments": "operation", "asof": "2024-05-01", "q": "border",
+         "sel": "op-alb", "lat": "42.5", "lon": "20.1", "zoom": "5.5", "present": "1", "country": "MDA"},
+        PARTNERS, IDS,
+    )
+    assert notices == []
+    assert state.spec == FilterSpec(partners=("ALB", "SRB"), instruments=("operation",), as_of=dt.date(2024, 5, 1), text="border")
+    assert (state.selected, state.center, state.zoom, state.present, state.partner) == ("op-alb", (42.5, 20.1), 5.5, True, "MDA")
+
+
+def test_invalid_parameters_are_dropped_with_notices() -> None:
+    state, notices = decode(
+        {"partners": "SRB,XXX", "routes": "nowhere", "asof": "yesterday", "sel": "ghost", "lat": "95", "lon": "0",
+         "zoom": "99", "country": "ZZZ", "utm_source": "mail"},
+        PARTNERS, IDS,
+    )
+    assert state.spec == FilterSpec(partners=("SRB",))
+    assert state.selected is None and state.zoom == ViewState().zoom and state.center == ViewState().center
+    text = " | ".join(notices)
+    for word in ("XXX", "nowhere", "asof=yesterday", "sel=ghost", "centre", "zoom", "country=ZZZ", "utm_source"):
+        assert word in text
+
+
+def test_repeated_parameters_are_accepted() -> None:
+    state, _ = decode({"partners": ["SRB", "ALB"]}, PARTNERS)
+    assert state.spec.partners == ("ALB", "SRB")
+
+
+dates = st.none() | st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31))
+states = st.builds(
+    ViewState,
+    spec=st.builds(
+        FilterSpec,
+        partners=st.lists(st.sampled_from(sorted(PARTNERS)), max_size=3).map(tuple),
+        routes=st.lists(st.sampled_from(sorted(ROUTES)), max_size=3).map(tuple),
+        instruments=st.lists(st.sampled_from(sorted(INSTRUMENT_BY_KEY)), max_size=3).map(tuple),
+        regions=st.lists(st.sampled_from(sorted(REGIONS)), max_size=2).map(tuple),
+        statuses=st.lists(st.sampled_from(STATUSES), max_size=2).map(tuple),
+        as_of=dates, period_start=dates, period_end=dates,
+        text=st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30),
+    ),
+    selected=st.none() | st.sampled_from(sorted(IDS)),
+    center=st.tuples(st.integers(-900000, 900000).map(lambda v: v / 10000), st.integers(-1800000, 1800000).map(lambda v: v / 10000)),
+    zoom=st.integers(0, 220).map(lambda v: v / 10),
+    present=st.booleans(),
+    partner=st.none() | st.sampled_from(sorted(PARTNERS)),
+)
+
+
+@given(state=states)
+def test_decode_encode_round_trip(state: ViewState) -> None:
+    decoded, notices = decode(encode(state), PARTNERS, IDS)
+    assert notices == []
+    assert decoded == state
