@@ -32,7 +32,7 @@ def render_filters(catalog: Catalog, today: dt.date) -> state.ViewState:
                    format_func=lambda c: f"{names.get(c, c)} ({c})", placeholder="All partners (type to search)")
     sb.multiselect("Migratory route", list(ROUTES), key=state.K_ROUTES, format_func=ROUTES.get, placeholder="All routes")
     sb.multiselect("Instrument (map layers)", list(INSTRUMENT_BY_KEY), key=state.K_INSTRUMENTS,
-                   format_func=lambda k: INSTRUMENT_BY_KEY[k].label)
+                   format_func=lambda k: INSTRUMENT_BY_KEY[k].label, placeholder="All instruments")
     sb.multiselect("Region", list(REGIONS), key=state.K_REGIONS, format_func=REGIONS.get, placeholder="All regions")
     sb.multiselect("Status", list(STATUSES), key=state.K_STATUS, format_func=STATUS_LABELS.get, placeholder="Any status")
     sb.checkbox("Only what was in force on a day", key=state.K_ASOF_ON)

@@ -158,7 +158,7 @@ def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
     spec = state.spec
     ss[K_PARTNERS] = list(spec.partners)
     ss[K_ROUTES] = list(spec.routes)
-    ss[K_INSTRUMENTS] = list(spec.instruments or ALL_INSTRUMENTS)
+    ss[K_INSTRUMENTS] = list(spec.instruments)
     ss[K_REGIONS] = list(spec.regions)
     ss[K_STATUS] = list(spec.statuses)
     ss[K_ASOF_ON] = spec.as_of is not None
@@ -184,13 +184,13 @@ def _multi_params() -> dict[str, list[str]]:
 def current() -> ViewState:
     """The view state from the widgets' keys."""
     ss = st.session_state
-    instruments = tuple(ss.get(K_INSTRUMENTS, ALL_INSTRUMENTS))
+    instruments = tuple(ss.get(K_INSTRUMENTS, ()))
     period = ss.get(K_PERIOD) or (None, None)
     period = tuple(period) + (None,) * (2 - len(tuple(period)))
     spec = FilterSpec(
         partners=tuple(ss.get(K_PARTNERS, ())),
         routes=tuple(ss.get(K_ROUTES, ())),
-        instruments=() if set(instruments) >= set(ALL_INSTRUMENTS) else instruments,
+        instruments=() if set(instruments) >= set(ALL_INSTRUMENTS) else instruments,  # all = none chosen
         regions=tuple(ss.get(K_REGIONS, ())),
         statuses=tuple(ss.get(K_STATUS, ())),
         as_of=ss.get(K_ASOF) if ss.get(K_ASOF_ON) else None,
@@ -234,7 +234,7 @@ def reset_filters(today: dt.date) -> None:
     """Callback of the reset button."""
     ss = st.session_state
     ss[K_PARTNERS], ss[K_ROUTES], ss[K_REGIONS], ss[K_STATUS] = [], [], [], []
-    ss[K_INSTRUMENTS] = list(ALL_INSTRUMENTS)
+    ss[K_INSTRUMENTS] = []
     ss[K_ASOF_ON], ss[K_ASOF], ss[K_PERIOD_ON], ss[K_TEXT] = False, today, False, ""
     ss[K_SELECTED] = None
     frame_map(DEFAULT_VIEW["center"], DEFAULT_VIEW["zoom"])

@@ -1,0 +1,85 @@
+"""Benchmark of the situation map in a real browser (Debian chromium) on the shipped data.
+
+Prints: page open -> map drawn (first load after server start, and warm), filter change -> map updated
+in the browser, server time per rerun (AppTest, in-process), and the map payload in bytes on the default
+view. Targets (issue 3): warm open <= 1.5 s, first open <= 4 s, filter -> map <= 300 ms, rerun <= 50 ms,
+payload <= 1 MB. Run: ``.venv/bin/python benchmarks/map_browser.py``. Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, start_app  # noqa: E402
+
+READY = "() => { const gd = document.querySelector('.js-plotly-plot'); return !!(gd && gd.data && gd.data.length && document.querySelector('canvas.maplibregl-canvas')); }"
+COUNT = "() => { const gd = document.querySelector('.js-plotly-plot'); return gd ? gd.data.length : -1; }"
+
+
+def browser_figures() -> None:
+    from playwright.sync_api import sync_playwright
+
+    proc, url = start_app()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            opens = []
+            for n in range(4):
+                ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+                page = ctx.new_page()
+                t = time.perf_counter()
+                page.goto(url + "/")
+                page.wait_for_function(READY, timeout=60_000)
+                opens.append(time.perf_counter() - t)
+                if n == 3:
+                    changes = []
+                    page.get_by_text("Region presets").click()
+                    for label in ["Western Balkans", "Eastern Partnership", "Sahel", "Central Asia", "Western Balkans"]:
+                        before = page.evaluate("() => JSON.stringify(document.querySelector('.js-plotly-plot').data.map(t => (t.customdata||[]).length))")
+                        t = time.perf_counter()
+                        page.get_by_role("button", name=label).first.click()
+                        page.wait_for_function(
+                            "(b) => JSON.stringify(document.querySelector('.js-plotly-plot').data.map(t => (t.customdata||[]).length)) !== b",
+                            arg=before, timeout=30_000)
+                        changes.append(time.perf_counter() - t)
+                ctx.close()
+            browser.close()
+        print(f"page open -> map drawn, first load after start: {opens[0] * 1000:.0f} ms (target <= 4000 ms)")
+        print(f"page open -> map drawn, warm server (median of {len(opens) - 1}): {statistics.median(opens[1:]) * 1000:.0f} ms (target <= 1500 ms)")
+        print(f"filter change (region preset) -> map updated in the browser: median {statistics.median(changes) * 1000:.0f} ms, "
+              f"max {max(changes) * 1000:.0f} ms over {len(changes)} changes (target <= 300 ms)")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def server_figures() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
+    at.run()
+    spec = at.get("plotly_chart")[0].proto.spec
+    print(f"map payload on the default view: {len(spec.encode()):,} bytes of figure JSON (target <= 1,000,000)")
+    times = []
+    regions = [[], ["western_balkans"], ["sahel"], ["eastern_partnership"], []]
+    for n in range(15):
+        box = next(m for m in at.multiselect if m.label == "Region")
+        box.set_value(regions[n % len(regions)])
+        t = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t)
+    print(f"server time per rerun (filter change, AppTest in-process): median {statistics.median(times) * 1000:.0f} ms (target <= 50 ms)")
+    sizes = json.loads(spec)
+    print(f"  traces: {len(sizes['data'])}, map layers: {len(sizes['layout']['map']['layers'])}")
+
+
+if __name__ == "__main__":
+    server_figures()
+    browser_figures()

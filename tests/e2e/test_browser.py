@@ -1,0 +1,68 @@
+"""Real browser (Debian chromium via Playwright) against the app on the shipped data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+MAP_IDS_JS = """() => {
+  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const ids = new Set();
+  for (const gd of plots.slice(0, 1)) for (const t of (gd.data || [])) for (const c of (t.customdata || [])) for (const i of String(c[0]).split('|')) ids.add(i);
+  return [...ids].sort();
+}"""
+
+
+def wait_map(page, timeout: float = 30_000) -> None:
+    page.wait_for_selector("canvas.maplibregl-canvas", timeout=timeout)
+    page.wait_for_function("() => { const gd = document.querySelector('.js-plotly-plot'); return gd && gd.data && gd.data.length > 0; }", timeout=timeout)
+
+
+def map_ids(page) -> list[str]:
+    return page.evaluate(MAP_IDS_JS)
+
+
+def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> None:
+    page.goto(app_url + "/")
+    wait_map(page)
+    # the map canvas has actually drawn pixels (not a blank canvas)
+    drawn = page.evaluate("""() => { const c = document.querySelector('canvas.maplibregl-canvas'); return c.width > 100 && c.height > 100; }""")
+    assert drawn
+    everything = map_ids(page)
+    assert len(everything) > 20
+
+    # a filter change (region preset) updates the map data and the URL
+    page.get_by_text("Region presets").click()
+    page.get_by_role("button", name="Western Balkans").first.click()
+    page.wait_for_url(re.compile(r"regions=western_balkans"), timeout=20_000)
+    page.wait_for_function(f"() => {{ const gd = document.querySelector('.js-plotly-plot'); return gd && gd.data && (({MAP_IDS_JS})().length < {len(everything)}); }}", timeout=20_000)
+    wb = map_ids(page)
+    assert 0 < len(wb) < len(everything)
+    assert "zoom=" in page.url and "lat=" in page.url
+
+    # selecting a table row opens the details panel with source links, and frames it on the map
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 12, box["y"] + 35 + 17)
+    page.wait_for_selector("text=Close details", timeout=20_000)
+    links = page.locator('a[href^="http"]').evaluate_all("els => els.map(e => e.href)")
+    assert any(not l.startswith(app_url) for l in links), links
+    page.wait_for_url(re.compile(r"sel=[a-z0-9-]+"), timeout=20_000)
+
+    foreign = page.request_log.foreign(app_url)
+    assert foreign == [], f"requests left the machine: {foreign[:10]}"
+
+
+def test_deep_link_opens_the_same_view(page, app_url: str) -> None:
+    page.goto(app_url + "/?instruments=liaison_officer&zoom=4&lat=44&lon=20")
+    wait_map(page)
+    ids = map_ids(page)
+    assert ids and all(i.startswith("lo-") for i in ids)
+    zoom = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.map.zoom")
+    assert zoom == 4
+    assert page.request_log.foreign(app_url) == []
