@@ -10,13 +10,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 
 import geo
+from dashboard.figures import GeoUrls
 from geo import Catalog, DataError, DisplayGeometry, FilterSpec
 
 _LAST_GOOD: dict[str, Catalog] = {}  # data directory -> last catalog that validated (process-wide)
@@ -74,3 +77,40 @@ def filtered(catalog: Catalog, spec: FilterSpec):
     """The selected records, in catalog order."""
     ids = set(selected_ids(catalog.version, spec, catalog))
     return catalog.records[catalog.records["id"].isin(ids)]
+
+
+STATIC_DIR = Path(__file__).resolve().parent / "static" / "geo"  # served at /app/static/geo/ (server.enableStaticServing)
+
+
+@st.cache_resource(max_entries=4)
+def _static_files(version: str, _catalog: Catalog) -> tuple[str, str] | None:
+    """Write the display outlines once per data version as files the app serves; None if it cannot write.
+
+    The browser fetches them once and caches them, so a rerun resends only ids and hover texts instead of
+    megabytes of outlines. Files are named by data version, so a changed dataset gets new URLs.
+    """
+    disp = display(version, _catalog)
+    names = (f"countries-{version}.json", f"areas-{version}.json")
+    try:
+        STATIC_DIR.mkdir(parents=True, exist_ok=True)
+        for name, of in zip(names, ("countries", "areas"), strict=True):
+            target = STATIC_DIR / name
+            if not target.exists():
+                tmp = target.with_suffix(".tmp")
+                tmp.write_text(json.dumps(disp.collection(of=of), separators=(",", ":")), encoding="utf-8")
+                tmp.replace(target)
+    except OSError:
+        return None
+    return names
+
+
+def geo_urls(catalog: Catalog) -> GeoUrls | None:
+    """Absolute URLs of the served outlines for this browser session (MapLibre's worker needs absolute
+    URLs); None when the page address is unknown (e.g. in AppTest) or files cannot be written: then the
+    figure inlines its outlines."""
+    files = _static_files(catalog.version, catalog)
+    page = urlsplit(st.context.url or "")
+    if files is None or not page.scheme or not page.netloc:
+        return None
+    root = f"{page.scheme}://{page.netloc}"
+    return GeoUrls(*(f"{root}/app/static/geo/{name}" for name in files))

@@ -65,17 +65,25 @@ def _base_layers(base: dict | str) -> list[dict]:
     ]
 
 
-def _area_trace(key: str, style: LayerStyle, features: dict, hover: dict[str, list[str]], ids: dict[str, list[str]], outline: bool) -> go.Choroplethmap:
-    locs = list(features)
+def _collection(keys: Iterable[str], shapes: Mapping[str, dict]) -> dict:
+    return {"type": "FeatureCollection", "features": [{"type": "Feature", "id": k, "properties": {}, "geometry": shapes[k]} for k in keys if k in shapes]}
+
+
+def _area_trace(key: str, style: LayerStyle, locs: list[str], geojson: dict | str, hover: dict[str, list[str]], ids: dict[str, list[str]], outline: bool) -> go.Choroplethmap:
+    def text(k: str) -> str:
+        lines = hover[k]
+        more = f"<br>… {len(lines) - MAX_HOVER_LINES} more" if len(lines) > MAX_HOVER_LINES else ""
+        return "<br>—<br>".join(lines[:MAX_HOVER_LINES]) + more
+
     return go.Choroplethmap(
-        geojson={"type": "FeatureCollection", "features": [{"type": "Feature", "id": k, "properties": {}, "geometry": features[k]} for k in locs]},
+        geojson=geojson,
         locations=locs,
         featureidkey="id",
         z=[1] * len(locs),
         colorscale=[[0, style.colour], [1, style.colour]],
         showscale=False,
         marker={"opacity": 0.12 if outline else style.fill_opacity, "line": {"width": 2.5 if outline else 0.4, "color": style.colour if outline else "#FFFFFF"}},
-        hovertext=["<br>—<br>".join(hover[k][:MAX_HOVER_LINES]) + (f"<br>… {len(hover[k]) - MAX_HOVER_LINES} more" if len(hover[k]) > MAX_HOVER_LINES else "") for k in locs],
+        hovertext=[text(k) for k in locs],
         hovertemplate="%{hovertext}<extra>" + INSTRUMENT_BY_KEY[key].label + "</extra>",
         customdata=[["|".join(ids[k])] for k in locs],
         name=INSTRUMENT_BY_KEY[key].label,
@@ -88,15 +96,14 @@ def _area_trace(key: str, style: LayerStyle, features: dict, hover: dict[str, li
 def _point_traces(key: str, style: LayerStyle, recs: pd.DataFrame, names: Mapping[str, str], legend: bool) -> list[go.Scattermap]:
     traces = []
     label = INSTRUMENT_BY_KEY[key].label
+    lat, lon = recs["lat"].astype(float).round(4), recs["lon"].astype(float).round(4)
     if style.ring:
         traces.append(go.Scattermap(
-            lat=recs["lat"].astype(float), lon=recs["lon"].astype(float), mode="markers",
-            marker={"size": style.size + 5, "color": "#222222"}, hoverinfo="skip", showlegend=False,
-            legendgroup=key, meta={"instrument": key, "form": "ring"},
+            lat=lat, lon=lon, mode="markers", marker={"size": style.size + 5, "color": "#222222"},
+            hoverinfo="skip", showlegend=False, legendgroup=key, meta={"instrument": key, "form": "ring"},
         ))
     traces.append(go.Scattermap(
-        lat=recs["lat"].astype(float), lon=recs["lon"].astype(float), mode="markers",
-        marker={"size": style.size, "color": style.colour},
+        lat=lat, lon=lon, mode="markers", marker={"size": style.size, "color": style.colour},
         hovertext=[hover_line(r, names) for r in recs.to_dict("records")],
         hovertemplate="%{hovertext}<extra>" + label + "</extra>",
         customdata=[[rid] for rid in recs["id"]],
@@ -105,20 +112,23 @@ def _point_traces(key: str, style: LayerStyle, recs: pd.DataFrame, names: Mappin
     return traces
 
 
-def _record_shape(rec: Mapping, display: DisplayGeometry) -> dict | None:
-    if len(rec["partners"]) == 1:
-        return display.countries.get(rec["partners"][0])
-    return display.areas.get(rec["id"])
+@dataclass(frozen=True)
+class GeoUrls:
+    """Where the browser fetches the outlines once (served by the app): countries by code, areas by record id."""
+
+    countries: str
+    areas: str
 
 
-def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str, str], view: MapView, base: dict | str | None = None) -> go.Figure:
+def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str, str], view: MapView, urls: GeoUrls | None = None) -> go.Figure:
     """The situation map: every visible instrument as a layer over the bundled country outlines.
 
-    ``base`` is the country outline GeoJSON (a dict, or a URL served by the app); by default it is built
-    from ``display``. Country-level instruments are fills, sites are points (circles, some ringed), areas
-    of projects, agreements, networks and dialogues are outlines with a dash pattern per instrument.
+    With ``urls`` the outlines are referenced by URL (fetched once by the browser, cached, not resent on
+    each rerun); without, they are inlined (exports, offline HTML). Country-level instruments are fills,
+    sites are points (circles, some ringed), areas of projects, agreements, networks and dialogues are
+    outlines with a dash pattern per instrument.
     """
-    base = base if base is not None else display.collection()
+    base: dict | str = urls.countries if urls else display.collection()
     layers = _base_layers(base)
     traces: list = []
     for inst in INSTRUMENTS:
@@ -133,52 +143,51 @@ def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[st
         areas = recs[~recs["located"]]
         if not areas.empty:
             outline = style.form != "fill"
-            features: dict[str, dict] = {}
+            shapes = display.areas if outline else display.countries
             hover: dict[str, list[str]] = {}
             ids: dict[str, list[str]] = {}
             for rec in areas.to_dict("records"):
-                if outline:
-                    keys = [rec["id"]] if (shape := _record_shape(rec, display)) else []
-                    if shape:
-                        features[rec["id"]] = shape
-                else:
-                    keys = [c for c in rec["partners"] if c in display.countries]
-                    for c in keys:
-                        features[c] = display.countries[c]
+                keys = [rec["id"]] if outline else list(rec["partners"])
                 for k in keys:
-                    hover.setdefault(k, []).append(hover_line(rec, names))
-                    ids.setdefault(k, []).append(rec["id"])
-            if features:
-                traces.append(_area_trace(key, style, features, hover, ids, outline))
+                    if k in shapes:
+                        hover.setdefault(k, []).append(hover_line(rec, names))
+                        ids.setdefault(k, []).append(rec["id"])
+            locs = list(hover)
+            if locs:
+                geojson = (urls.areas if outline else urls.countries) if urls else _collection(locs, shapes)
+                traces.append(_area_trace(key, style, locs, geojson, hover, ids, outline))
                 if outline and DASHES[style.dash]:
-                    fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in features.values()]}
-                    layers.append({"sourcetype": "geojson", "source": fc, "type": "line", "color": "#FFFFFF", "line": {"width": 2.6, "dash": DASHES[style.dash]}, "below": ""})
+                    layers.append({"sourcetype": "geojson", "source": _collection(locs, display.coarse), "type": "line",
+                                   "color": "#FFFFFF", "line": {"width": 2.2, "dash": DASHES[style.dash]}, "below": ""})
         if not located.empty:
-            cells = located[located.get("kind", pd.Series("", index=located.index)) == "cell"] if key == "risk_network" else located.iloc[0:0]
-            plain = located.drop(cells.index)
+            is_cell = located["kind"] == "cell" if "kind" in located.columns else pd.Series(False, index=located.index)
+            plain, cells = located[~is_cell], located[is_cell]
             if not plain.empty:
                 traces += _point_traces(key, style, plain, names, legend=areas.empty)
             if not cells.empty:
                 traces += _point_traces(key, POINT_CELL_STYLE, cells, names, legend=areas.empty and plain.empty)
 
     if view.route_countries:
-        fc = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": display.countries[c]} for c in view.route_countries if c in display.countries]}
-        layers.append({"sourcetype": "geojson", "source": fc, "type": "line", "color": ROUTE_LINE, "line": {"width": 3.5, "dash": [4, 2]}, "below": ""})
+        layers.append({"sourcetype": "geojson", "source": _collection(view.route_countries, display.countries), "type": "line",
+                       "color": ROUTE_LINE, "line": {"width": 3.5, "dash": [4, 2]}, "below": ""})
 
     if view.selected is not None:
-        sel = records[records["id"] == view.selected]
-        for rec in sel.to_dict("records"):
+        for rec in records[records["id"] == view.selected].to_dict("records"):
             if rec["located"]:
-                traces.append(go.Scattermap(lat=[float(rec["lat"])], lon=[float(rec["lon"])], mode="markers", marker={"size": 30, "color": HIGHLIGHT, "opacity": 0.35}, hoverinfo="skip", showlegend=False, meta={"form": "selection"}))
-            elif (shape := _record_shape(rec, display)) is not None:
-                layers.append({"sourcetype": "geojson", "source": {"type": "Feature", "properties": {}, "geometry": shape}, "type": "line", "color": HIGHLIGHT, "line": {"width": 4}, "below": ""})
+                traces.append(go.Scattermap(lat=[float(rec["lat"])], lon=[float(rec["lon"])], mode="markers",
+                                            marker={"size": 30, "color": HIGHLIGHT, "opacity": 0.35}, hoverinfo="skip",
+                                            showlegend=False, meta={"form": "selection"}))
+            elif rec["id"] in display.areas:
+                layers.append({"sourcetype": "geojson", "source": _collection([rec["id"]], display.areas), "type": "line",
+                               "color": HIGHLIGHT, "line": {"width": 4}, "below": ""})
 
     fig = go.Figure(traces)
     fig.update_layout(
         map={"style": "white-bg", "center": {"lat": view.center[0], "lon": view.center[1]}, "zoom": view.zoom, "layers": layers},
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=view.height,
-        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "bordercolor": "#999", "borderwidth": 1, "itemclick": False, "itemdoubleclick": False, "font": {"size": 12}},
+        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "bordercolor": "#999", "borderwidth": 1,
+                "itemclick": False, "itemdoubleclick": False, "font": {"size": 12}},
         uirevision="situation-map",
         clickmode="event+select",
         hoverlabel={"align": "left"},

@@ -189,15 +189,21 @@ def load_catalog(directory: Path) -> Catalog:
 
 @dataclass(frozen=True)
 class DisplayGeometry:
-    """Simplified outlines for drawing: every country by code, and every area record by id."""
+    """Simplified outlines for drawing, computed once per data version.
+
+    ``countries``: every country by code. ``areas``: every record drawn as an area (not located, with at
+    least one partner) by record id: its country, or the union of its countries. ``coarse``: the same
+    areas much more simplified, for decorative overlays (dash patterns) that are resent with each figure.
+    """
 
     countries: dict[str, dict]
     areas: dict[str, dict]
+    coarse: dict[str, dict]
     tolerance: float
 
     def collection(self, keys: list[str] | None = None, *, of: str = "countries") -> dict:
         """A FeatureCollection of the given keys (all when None), feature ``id`` = key."""
-        source = self.countries if of == "countries" else self.areas
+        source = {"countries": self.countries, "areas": self.areas, "coarse": self.coarse}[of]
         wanted = source if keys is None else {k: source[k] for k in keys if k in source}
         return {
             "type": "FeatureCollection",
@@ -205,14 +211,16 @@ class DisplayGeometry:
         }
 
 
-def display_geometry(catalog: Catalog, tolerance: float = 0.04) -> DisplayGeometry:
+def display_geometry(catalog: Catalog, tolerance: float = 0.04, coarse_tolerance: float = 0.15) -> DisplayGeometry:
     """Simplify the basemap and dissolve multi-country records once per data version.
 
-    ``tolerance`` is in degrees: 0.04 (about 4 km) keeps the whole world near 1 MB of GeoJSON while
-    small partners (Kosovo, Montenegro, Cabo Verde) remain recognisable at regional zoom.
+    ``tolerance`` is in degrees: 0.04 (about 4 km) keeps small partners (Kosovo, Montenegro, Cabo Verde)
+    recognisable at regional zoom; coordinates are rounded to 3 decimals (about 100 m).
     """
     shapes = dict(zip(catalog.countries["iso3"], catalog.countries.geometry, strict=True))
     countries = geometry.display_shapes(shapes, tolerance)
-    multi = catalog.records[(~catalog.records["located"]) & (catalog.records["partners"].map(len) > 1)]
-    areas = geometry.display_shapes(dict(zip(multi["id"], multi.geometry, strict=True)), tolerance)
-    return DisplayGeometry(countries, areas, tolerance)
+    drawn = catalog.records[(~catalog.records["located"]) & (catalog.records["partners"].map(len) > 0)]
+    area_shapes = dict(zip(drawn["id"], drawn.geometry, strict=True))
+    areas = geometry.display_shapes(area_shapes, tolerance)
+    coarse = geometry.display_shapes(area_shapes, coarse_tolerance, decimals=2)
+    return DisplayGeometry(countries, areas, coarse, tolerance)

@@ -79,18 +79,8 @@ def simplify(geom: BaseGeometry, tolerance: float, decimals: int = 3) -> BaseGeo
 
 def to_feature_collection(shapes: Mapping[str, BaseGeometry], decimals: int = 3) -> dict:
     """A GeoJSON FeatureCollection with one feature per key, ``id`` = the key."""
-
-    def rounded(obj: object) -> object:
-        if isinstance(obj, float):
-            return round(obj, decimals)
-        if isinstance(obj, (list, tuple)):
-            return [rounded(o) for o in obj]
-        if isinstance(obj, dict):
-            return {k: rounded(v) for k, v in obj.items()}
-        return obj
-
     features = [
-        {"type": "Feature", "id": key, "properties": {}, "geometry": rounded(mapping(geom))}
+        {"type": "Feature", "id": key, "properties": {}, "geometry": _rounded(mapping(geom), decimals)}
         for key, geom in shapes.items()
         if geom is not None and not geom.is_empty
     ]
@@ -103,12 +93,24 @@ def geojson_bytes(collection: dict) -> int:
 
 
 def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float, decimals: int = 3) -> dict[str, dict]:
-    """GeoJSON geometry dicts of simplified shapes, for drawing. Computed once per data version."""
+    """GeoJSON geometry dicts of simplified shapes with rounded coordinates, for drawing."""
     out: dict[str, dict] = {}
     for key, geom in shapes.items():
         if geom is None or geom.is_empty:
             continue
-        small = simplify(geom, tolerance, decimals)
+        small = shapely.simplify(geom, tolerance, preserve_topology=True)
         if not small.is_empty:
-            out[key] = mapping(small)
+            out[key] = _rounded(mapping(small), decimals)
     return out
+
+
+def _rounded(obj: object, decimals: int) -> object:
+    # Rounding the JSON numbers (not snapping geometry to a grid) keeps the payload short: a grid leaves
+    # binary fractions such as 20.123000000000001 that print long.
+    if isinstance(obj, float):
+        return round(obj, decimals)
+    if isinstance(obj, (list, tuple)):
+        return [_rounded(o, decimals) for o in obj]
+    if isinstance(obj, dict):
+        return {k: _rounded(v, decimals) for k, v in obj.items()}
+    return obj

@@ -78,7 +78,7 @@ def render() -> None:
         height=720 if view.present else 600,
     )
     display = data.display(catalog.version, catalog)
-    fig = build_map(records, display, names, map_view)
+    fig = build_map(records, display, names, map_view, data.geo_urls(catalog))
     left, right = st.columns([3, 1]) if view.selected else (st.container(), None)
     with left:
         st.plotly_chart(fig, key=MAP_KEY, on_select=_on_map_select, selection_mode=("points",),

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import data, state
 from dashboard.figures import MapView, build_map, build_timeline
-from geo import INSTRUMENT_BY_KEY, route_partners
+from geo import INSTRUMENT_BY_KEY
 
 
 def render() -> None:
@@ -35,7 +35,7 @@ def render() -> None:
     geom = prow.geometry
     center = (geom.centroid.y, geom.centroid.x) if geom is not None else (40.0, 20.0)
     fig = build_map(records, data.display(catalog.version, catalog), names,
-                    MapView(center=center, zoom=4.5, height=420, route_countries=tuple(sorted(route_partners(catalog, ())))))
+                    MapView(center=center, zoom=4.5, height=420), data.geo_urls(catalog))
     left, right = st.columns([2, 3])
     left.plotly_chart(fig, key="partner_map", config={"displaylogo": False}, width="stretch")
     right.plotly_chart(build_timeline(records, catalog.activations, spec.as_of, dt.date.today()), key="partner_timeline", width="stretch")
