@@ -8,7 +8,9 @@ import streamlit as st
 
 from dashboard import data, sidebar, state
 
-st.set_page_config(page_title="Beyond Borders", layout="wide", initial_sidebar_state="expanded")
+# Presentation mode (for meetings) starts with the sidebar collapsed; the preset buttons sit above the map.
+st.set_page_config(page_title="Beyond Borders", layout="wide",
+                   initial_sidebar_state="collapsed" if state.wants_presentation() else "expanded")
 
 loaded = data.current()
 if loaded.catalog is None:

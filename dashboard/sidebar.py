@@ -11,12 +11,12 @@ from dashboard.style import PRESETS
 from geo import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUS_LABELS, STATUSES, Catalog
 
 
-def render_presets(where=st, columns: int = 1) -> None:
+def render_presets(where=st, columns: int = 1, key: str = "preset") -> None:
     """Region preset buttons: each filters to its regions and frames the map."""
     cols = where.columns(columns) if columns > 1 else [where] * len(PRESETS)
     for n, (label, preset) in enumerate(PRESETS.items()):
         cols[n % len(cols)].button(
-            label, key=f"preset_{label}", on_click=state.apply_preset,
+            label, key=f"{key}_{label}", on_click=state.apply_preset,
             args=(preset["regions"], preset["center"], preset["zoom"]), width="stretch",
         )
 

@@ -246,3 +246,10 @@ def set_partner(code: str | None) -> None:
 
 def toggle_present() -> None:
     st.session_state[K_PRESENT] = not st.session_state.get(K_PRESENT, False)
+
+
+def wants_presentation() -> bool:
+    """Presentation mode, readable before the page is configured (from the session, else the link)."""
+    if st.session_state.get(K_INIT):
+        return bool(st.session_state.get(K_PRESENT))
+    return str(st.query_params.get(P_PRESENT, "")) in ("1", "true", "yes")

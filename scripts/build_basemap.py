@@ -65,7 +65,7 @@ def build() -> dict:
             continue
         assert geom.is_valid, row.iso3
         minx, _, maxx, _ = geom.bounds
-        assert -180 <= minx and maxx <= 180, row.iso3
+        assert minx >= -180 and maxx <= 180, row.iso3
         features.append({
             "type": "Feature",
             "properties": {"iso3": row.iso3, "name": row.name, "continent": row.CONTINENT},

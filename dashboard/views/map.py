@@ -58,9 +58,12 @@ def render() -> None:
             state.select(pending)
         view = state.current()
 
-    st.title("Beyond Borders — cooperation beyond the EU's borders")
+    head, toggle = st.columns([5, 1])
+    head.title("Beyond Borders")
+    toggle.button("Leave presentation" if view.present else "Presentation mode", on_click=state.toggle_present,
+                  key="present_toggle", width="stretch")
     if view.present:
-        sidebar.render_presets(st, columns=len(sidebar.PRESETS))
+        sidebar.render_presets(st, columns=len(sidebar.PRESETS), key="stage_preset")
     st.caption(spec.describe(len(records), names))
 
     as_of = spec.as_of or dt.date.today()

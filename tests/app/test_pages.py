@@ -152,3 +152,14 @@ def test_sources_page(toy: Path) -> None:
     assert any("Validation passed" in s.value for s in at.success)
     frames = [d.value for d in at.dataframe]
     assert any("Source" in f.columns and (f["Source"] == "https://example.org/source").any() for f in frames)
+
+
+def test_presentation_mode_puts_presets_in_reach(toy: Path) -> None:
+    plain = run()
+    at = run({"present": "1"})
+    labels = [b.label for b in at.button]
+    assert labels.count("Western Balkans") == [b.label for b in plain.button].count("Western Balkans") + 1
+    assert "Leave presentation" in labels
+    main_sahel = [b for b in at.button if b.label == "Sahel"][-1]
+    main_sahel.click().run()
+    assert map_ids(at) == {"sa-ner", "dl-rabat"} and at.query_params["present"] in ("1", ["1"])
