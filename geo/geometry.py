@@ -80,7 +80,7 @@ def simplify(geom: BaseGeometry, tolerance: float, decimals: int = 3) -> BaseGeo
 def to_feature_collection(shapes: Mapping[str, BaseGeometry], decimals: int = 3) -> dict:
     """A GeoJSON FeatureCollection with one feature per key, ``id`` = the key."""
     features = [
-        {"type": "Feature", "id": key, "properties": {}, "geometry": _rounded(mapping(geom), decimals)}
+        {"type": "Feature", "id": key, "properties": {}, "geometry": rounded(mapping(geom), decimals)}
         for key, geom in shapes.items()
         if geom is not None and not geom.is_empty
     ]
@@ -100,17 +100,17 @@ def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float, 
             continue
         small = shapely.simplify(geom, tolerance, preserve_topology=True)
         if not small.is_empty:
-            out[key] = _rounded(mapping(small), decimals)
+            out[key] = rounded(mapping(small), decimals)
     return out
 
 
-def _rounded(obj: object, decimals: int) -> object:
+def rounded(obj: object, decimals: int) -> object:
     # Rounding the JSON numbers (not snapping geometry to a grid) keeps the payload short: a grid leaves
     # binary fractions such as 20.123000000000001 that print long.
     if isinstance(obj, float):
         return round(obj, decimals)
     if isinstance(obj, (list, tuple)):
-        return [_rounded(o, decimals) for o in obj]
+        return [rounded(o, decimals) for o in obj]
     if isinstance(obj, dict):
-        return {k: _rounded(v, decimals) for k, v in obj.items()}
+        return {k: rounded(v, decimals) for k, v in obj.items()}
     return obj
