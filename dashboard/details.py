@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from dashboard import state
+from dashboard.figures import period_text
 from geo import INSTRUMENT_BY_KEY, PRECISION_LABELS, STATUS_LABELS, Catalog
 
 EXTRA_LABELS = {
@@ -31,7 +32,7 @@ def render_details(catalog: Catalog, record_id: str, names: Mapping[str, str]) -
     st.caption(f"{INSTRUMENT_BY_KEY[rec['instrument']].label} · `{rec['id']}`")
     st.write(rec["description"])
     st.markdown(
-        f"**Period:** {rec['start'] or 'start not known'} – {rec['end'] or 'open'}  \n"
+        f"**Period:** {period_text(rec)}  \n"
         f"**Status:** {STATUS_LABELS.get(rec['status'], rec['status'])}  \n"
         f"**Partners:** {', '.join(names.get(p, p) for p in rec['partners']) or '—'}"
     )

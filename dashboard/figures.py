@@ -34,7 +34,9 @@ class MapView:
 
 
 def period_text(rec: Mapping) -> str:
-    start, end = rec.get("start") or "?", rec.get("end") or "open"
+    """'2019-05-01 – 2023-06-30'; an unknown start is '?', a missing end is 'open' unless the record ended."""
+    start = rec.get("start") or "?"
+    end = rec.get("end") or ("end not known" if rec.get("status") in ("ended", "superseded") else "open")
     return f"{start} – {end}"
 
 
@@ -82,7 +84,7 @@ def _area_trace(key: str, style: LayerStyle, locs: list[str], geojson: dict | st
         z=[1] * len(locs),
         colorscale=[[0, style.colour], [1, style.colour]],
         showscale=False,
-        marker={"opacity": 0.12 if outline else style.fill_opacity, "line": {"width": 2.5 if outline else 0.4, "color": style.colour if outline else "#FFFFFF"}},
+        marker={"opacity": 0.05 if outline else style.fill_opacity, "line": {"width": 2.5 if outline else 0.4, "color": style.colour if outline else "#FFFFFF"}},
         hovertext=[text(k) for k in locs],
         hovertemplate="%{hovertext}<extra>" + INSTRUMENT_BY_KEY[key].label + "</extra>",
         customdata=[["|".join(ids[k])] for k in locs],
@@ -184,9 +186,11 @@ def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[st
     fig = go.Figure(traces)
     fig.update_layout(
         map={"style": "white-bg", "center": {"lat": view.center[0], "lon": view.center[1]}, "zoom": view.zoom, "layers": layers},
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        margin={"l": 0, "r": 0, "t": 0, "b": 70},
         height=view.height,
-        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "bordercolor": "#999", "borderwidth": 1,
+        # The legend sits under the map so that it never hides the footprint; toggling is done with the
+        # instrument filter (legend clicks would hide traces but not their dash overlays, so they are off).
+        legend={"orientation": "h", "x": 0, "y": -0.01, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.9)",
                 "itemclick": False, "itemdoubleclick": False, "font": {"size": 12}},
         uirevision="situation-map",
         clickmode="event+select",

@@ -75,11 +75,27 @@ def _parse(cell: str) -> PartialDate | None:
     return PartialDate.parse(cell) if cell else None
 
 
-def _periods(rec: dict, activations: dict[str, list[Period]]) -> tuple[Period, ...]:
+def _periods(rec: dict, activations: dict[str, list[Period]], successor_start: dict[str, dt.date]) -> tuple[Period, ...]:
+    """The periods a record was in force or active.
+
+    - A coordination point with activations: its activation periods.
+    - A superseded or ended record without an end: it ends the day before its successor (a record naming it
+      as ``parent``) starts; with no successor its end is unknown, and it gets no period for "as of" (we
+      cannot say on which days it was still in force). A successor is a record of the same instrument that
+      names it as ``parent``.
+    """
     if rec["id"] in activations:
         return tuple(activations[rec["id"]])
     start, end = _parse(rec["start"]), _parse(rec["end"])
-    return ((start.first if start else None, end.last if end else None),)
+    first = start.first if start else None
+    if end is not None:
+        return ((first, end.last),)
+    if rec["status"] in ("superseded", "ended"):
+        nxt = successor_start.get(rec["id"])
+        if nxt is None or first is None:
+            return ()
+        return ((first, nxt - dt.timedelta(days=1)),)
+    return ((first, None),)
 
 
 def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Catalog:
@@ -125,7 +141,13 @@ def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Cat
     put("sources", [split_urls(r["sources"]) for r in rows])
     records["sensitivity"] = [r["sensitivity"] or "public" for r in rows]
     put("regions", [tuple(sorted({region_of[p] for p in ps if p in region_of})) for ps in records["partners"]])
-    put("periods", [_periods(r, act_periods) for r in rows])
+    successor_start: dict[str, dt.date] = {}
+    instrument_of = {r["id"]: r["instrument"] for r in rows}
+    for r in rows:  # a successor is a record of the same instrument naming it as parent (not an operation under it)
+        if r.get("parent") and r["start"] and instrument_of.get(r["parent"]) == r["instrument"]:
+            first = _parse(r["start"]).first
+            successor_start[r["parent"]] = min(first, successor_start.get(r["parent"], first))
+    put("periods", [_periods(r, act_periods, successor_start) for r in rows])
     starts = [_parse(r["start"]) for r in rows]
     ends = [_parse(r["end"]) for r in rows]
     put("start_first", [s.first if s else None for s in starts])

@@ -118,3 +118,19 @@ def _toy() -> Catalog:
 
         _CACHE["toy"] = load_catalog(write_dataset(Path(tempfile.mkdtemp()) / "data"))
     return _CACHE["toy"]
+
+
+def test_superseded_record_without_end_ends_when_its_successor_starts(tmp_path) -> None:
+    from geo import load_catalog
+    from tests.fixtures import base_tables, write_dataset
+
+    tables = base_tables()
+    old = tables["status_agreements.csv"][0]
+    old["end"] = ""  # superseded, end not given
+    tables["status_agreements.csv"].append(dict(old, id="sa-alb-2", name="SA Albania (2nd)", start="2023-09-15", status="active", parent="sa-alb-1", generation="2"))
+    tables["projects.csv"][0]["end"] = ""  # ended, end unknown, no successor
+    cat = load_catalog(write_dataset(tmp_path / "data", tables))
+    sa = FilterSpec(instruments=("status_agreement",), regions=("western_balkans",))
+    assert set(matching_ids(cat, sa.with_(as_of=D(2023, 9, 14)))) == {"sa-alb-1"}
+    assert set(matching_ids(cat, sa.with_(as_of=D(2023, 9, 15)))) == {"sa-alb-2"}
+    assert matching_ids(cat, FilterSpec(instruments=("project",), as_of=D(2015, 1, 1))) == ()
