@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import plotly.graph_objects as go
 import streamlit as st
 
 import geo
-from dashboard.figures import GeoUrls
+from dashboard.figures import GeoUrls, MapView, build_map
 from geo import Catalog, DataError, DisplayGeometry, FilterSpec
 
 _LAST_GOOD: dict[str, Catalog] = {}  # data directory -> last catalog that validated (process-wide)
@@ -73,6 +75,13 @@ def selected_ids(version: str, spec: FilterSpec, _catalog: Catalog) -> tuple[str
     return geo.matching_ids(_catalog, spec)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def map_figure(version: str, spec: FilterSpec, view: MapView, urls: GeoUrls | None, _catalog: Catalog) -> go.Figure:
+    """The situation map for (data version, spec, view), built once and served from the cache after."""
+    names = dict(zip(_catalog.partners["code"], _catalog.partners["name"], strict=True))
+    return build_map(filtered(_catalog, spec), display(version, _catalog), names, view, urls)
+
+
 def filtered(catalog: Catalog, spec: FilterSpec):
     """The selected records, in catalog order."""
     ids = set(selected_ids(catalog.version, spec, catalog))
@@ -105,12 +114,15 @@ def _static_files(version: str, _catalog: Catalog) -> tuple[str, str] | None:
 
 
 def geo_urls(catalog: Catalog) -> GeoUrls | None:
-    """Absolute URLs of the served outlines for this browser session (MapLibre's worker needs absolute
-    URLs); None when the page address is unknown (e.g. in AppTest) or files cannot be written: then the
-    figure inlines its outlines."""
+    """Absolute URLs of the served outlines (MapLibre's worker needs absolute URLs).
+
+    The root is ``BB_PUBLIC_URL`` when set (e.g. behind a reverse proxy), else the address the browser
+    used. None when neither is known (e.g. in AppTest) or files cannot be written: then the figure
+    inlines its outlines.
+    """
     files = _static_files(catalog.version, catalog)
-    page = urlsplit(st.context.url or "")
+    page = urlsplit(os.environ.get("BB_PUBLIC_URL", "").strip() or st.context.url or "")
     if files is None or not page.scheme or not page.netloc:
         return None
-    root = f"{page.scheme}://{page.netloc}"
+    root = f"{page.scheme}://{page.netloc}{page.path.rstrip('/') if os.environ.get('BB_PUBLIC_URL') else ''}"
     return GeoUrls(*(f"{root}/app/static/geo/{name}" for name in files))

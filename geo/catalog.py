@@ -233,7 +233,7 @@ class DisplayGeometry:
         }
 
 
-def display_geometry(catalog: Catalog, tolerance: float = 0.04, coarse_tolerance: float = 0.15) -> DisplayGeometry:
+def display_geometry(catalog: Catalog, tolerance: float = 0.04, coarse_tolerance: float = 0.3) -> DisplayGeometry:
     """Simplify the basemap and dissolve multi-country records once per data version.
 
     ``tolerance`` is in degrees: 0.04 (about 4 km) keeps small partners (Kosovo, Montenegro, Cabo Verde)
@@ -244,5 +244,7 @@ def display_geometry(catalog: Catalog, tolerance: float = 0.04, coarse_tolerance
     drawn = catalog.records[(~catalog.records["located"]) & (catalog.records["partners"].map(len) > 0)]
     area_shapes = dict(zip(drawn["id"], drawn.geometry, strict=True))
     areas = geometry.display_shapes(area_shapes, tolerance)
-    coarse = geometry.display_shapes(area_shapes, coarse_tolerance, decimals=2)
+    # Decorative overlays: small islands dropped (they would only add vertices), coarse outline, 0.1 degree.
+    mainland = {k: geometry.drop_small_parts(g, 2.0) for k, g in area_shapes.items() if g is not None}
+    coarse = geometry.display_shapes(mainland, coarse_tolerance, decimals=1)
     return DisplayGeometry(countries, areas, coarse, tolerance)

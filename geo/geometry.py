@@ -92,6 +92,15 @@ def geojson_bytes(collection: dict) -> int:
     return len(json.dumps(collection, separators=(",", ":")))
 
 
+def drop_small_parts(geom: BaseGeometry, min_area: float) -> BaseGeometry:
+    """Keep the polygon parts of at least ``min_area`` square degrees (and always the largest part)."""
+    if geom.geom_type != "MultiPolygon":
+        return geom
+    parts = sorted(geom.geoms, key=lambda g: g.area, reverse=True)
+    kept = [parts[0]] + [p for p in parts[1:] if p.area >= min_area]
+    return kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
+
+
 def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float, decimals: int = 3) -> dict[str, dict]:
     """GeoJSON geometry dicts of simplified shapes with rounded coordinates, for drawing."""
     out: dict[str, dict] = {}

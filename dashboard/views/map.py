@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data, details, sidebar, state
-from dashboard.figures import MapView, build_map, kpis
+from dashboard.figures import MapView, kpis
 from geo import INSTRUMENT_BY_KEY, STATUS_LABELS, route_partners
 
 MAP_KEY = "situation_map"
@@ -80,8 +80,7 @@ def render() -> None:
         layers=spec.instruments or tuple(INSTRUMENT_BY_KEY),
         height=720 if view.present else 600,
     )
-    display = data.display(catalog.version, catalog)
-    fig = build_map(records, display, names, map_view, data.geo_urls(catalog))
+    fig = data.map_figure(catalog.version, spec, map_view, data.geo_urls(catalog), catalog)
     left, right = st.columns([3, 1]) if view.selected else (st.container(), None)
     with left:
         st.plotly_chart(fig, key=MAP_KEY, on_select=_on_map_select, selection_mode=("points",),

@@ -70,3 +70,12 @@ def test_catalog_derives_areas_and_points(catalog: Catalog) -> None:
     assert rec.loc["lo-bel", "geometry"].equals(Point(20.46, 44.8))
     assert rec.loc["wa-marri", "geometry"] is None
     assert rec.loc["rn-wb", "label_lat"] is not None
+
+
+def test_drop_small_parts_keeps_the_largest_and_big_ones() -> None:
+    from geo.geometry import drop_small_parts
+
+    multi = MultiPolygon([box(0, 0, 10, 10), box(20, 20, 21, 21), box(30, 30, 33, 33)])
+    out = drop_small_parts(multi, 2.0)
+    assert out.area == pytest.approx(100 + 9)
+    assert drop_small_parts(MultiPolygon([box(0, 0, 1, 1), box(5, 5, 5.5, 5.5)]), 2.0).area == pytest.approx(1.0)
