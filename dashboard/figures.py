@@ -197,7 +197,6 @@ def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[st
         legend={"orientation": "h", "x": 0, "y": -0.01, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.9)",
                 "itemclick": False, "itemdoubleclick": False, "font": {"size": 12}},
         uirevision="situation-map",
-        clickmode="event+select",
         hoverlabel={"align": "left"},
     )
     return fig

@@ -145,6 +145,7 @@ K_NOTICES = "bb_notices"
 K_PARTNERS, K_ROUTES, K_INSTRUMENTS, K_REGIONS, K_STATUS = "f_partners", "f_routes", "f_instruments", "f_regions", "f_status"
 K_ASOF_ON, K_ASOF, K_PERIOD_ON, K_PERIOD, K_TEXT = "f_asof_on", "f_asof", "f_period_on", "f_period", "f_text"
 K_SELECTED, K_CENTER, K_ZOOM, K_PRESENT, K_PARTNER = "v_selected", "v_center", "v_zoom", "v_present", "v_partner"
+K_LAST_PICK = "v_last_pick"  # the last map click handled, so a persisting chart selection is not re-applied
 K_PENDING_FRAME = "v_pending_frame"  # a row picked in the table: select and frame it on the next draw
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 

@@ -15,22 +15,16 @@ MAP_KEY = "situation_map"
 TABLE_KEY = "record_table"
 
 
-def _picked_from_map() -> str | None:
-    event = st.session_state.get(MAP_KEY)
-    points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) or hasattr(event, "get") else []
-    for point in points:
+def picked_id(event: object) -> str | None:
+    """The record id of the first clicked/selected map feature in a plotly_chart selection event."""
+    selection = event.get("selection", {}) if hasattr(event, "get") else {}
+    for point in selection.get("points", []) if hasattr(selection, "get") else []:
         custom = point.get("customdata")
         if isinstance(custom, list) and custom:
             custom = custom[0]
         if isinstance(custom, str) and custom:
             return custom.split("|")[0]
     return None
-
-
-def _on_map_select() -> None:
-    picked = _picked_from_map()
-    if picked:
-        state.select(picked)
 
 
 def _on_table_select(ids: list[str]) -> None:
@@ -83,10 +77,17 @@ def render() -> None:
     fig = data.map_figure(catalog.version, spec, map_view, data.geo_urls(catalog), catalog)
     left, right = st.columns([3, 1]) if view.selected else (st.container(), None)
     with left:
-        st.plotly_chart(fig, key=MAP_KEY, on_select=_on_map_select, selection_mode=("points",),
-                        config={"displaylogo": False, "scrollZoom": True}, width="stretch")
+        event = st.plotly_chart(fig, key=MAP_KEY, on_select="rerun", selection_mode=("points",),
+                                config={"displaylogo": False, "scrollZoom": True}, width="stretch")
         st.caption("Locations marked 'approximate' are drawn at a city centre or as the whole country. "
                    "Country outlines: Natural Earth (public domain); de facto boundaries, no recognition implied.")
+    picked = picked_id(event)
+    if picked != st.session_state.get(state.K_LAST_PICK):
+        # A new click on the map (not the same selection seen again on a later rerun): open its details.
+        st.session_state[state.K_LAST_PICK] = picked
+        if picked:
+            state.select(picked)
+            st.rerun()
     if right is not None and view.selected:
         with right:
             details.render_details(catalog, view.selected, names)

@@ -75,3 +75,4 @@ def test_deep_link_opens_the_same_view(page, app_url: str) -> None:
     zoom = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.map.zoom")
     assert zoom == 4
     assert page.request_log.foreign(app_url) == []
+
