@@ -9,7 +9,6 @@ payload <= 1 MB. Run: ``.venv/bin/python benchmarks/map_browser.py``. Prints fig
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import sys
 import time
@@ -64,9 +63,6 @@ def browser_figures() -> None:
 def server_figures() -> None:
     from streamlit.testing.v1 import AppTest
 
-    # AppTest has no browser address; BB_PUBLIC_URL makes the figure reference the served outlines as in
-    # a real browser session (the payload and rerun time a browser sees).
-    os.environ.setdefault("BB_PUBLIC_URL", "http://127.0.0.1:8501")
     at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60)
     at.run()
     spec = at.get("plotly_chart")[0].proto.spec
@@ -86,5 +82,4 @@ def server_figures() -> None:
 
 if __name__ == "__main__":
     server_figures()
-    os.environ.pop("BB_PUBLIC_URL", None)
     browser_figures()

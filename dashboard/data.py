@@ -10,18 +10,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import plotly.graph_objects as go
 import streamlit as st
 
 import geo
-from dashboard.figures import GeoUrls, MapView, build_map
 from geo import Catalog, DataError, DisplayGeometry, FilterSpec
 
 _LAST_GOOD: dict[str, Catalog] = {}  # data directory -> last catalog that validated (process-wide)
@@ -75,54 +70,7 @@ def selected_ids(version: str, spec: FilterSpec, _catalog: Catalog) -> tuple[str
     return geo.matching_ids(_catalog, spec)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def map_figure(version: str, spec: FilterSpec, view: MapView, urls: GeoUrls | None, _catalog: Catalog) -> go.Figure:
-    """The situation map for (data version, spec, view), built once and served from the cache after."""
-    names = dict(zip(_catalog.partners["code"], _catalog.partners["name"], strict=True))
-    return build_map(filtered(_catalog, spec), display(version, _catalog), names, view, urls)
-
-
 def filtered(catalog: Catalog, spec: FilterSpec):
     """The selected records, in catalog order."""
     ids = set(selected_ids(catalog.version, spec, catalog))
     return catalog.records[catalog.records["id"].isin(ids)]
-
-
-STATIC_DIR = Path(__file__).resolve().parent / "static" / "geo"  # served at /app/static/geo/ (server.enableStaticServing)
-
-
-@st.cache_resource(max_entries=4)
-def _static_files(version: str, _catalog: Catalog) -> tuple[str, str] | None:
-    """Write the display outlines once per data version as files the app serves; None if it cannot write.
-
-    The browser fetches them once and caches them, so a rerun resends only ids and hover texts instead of
-    megabytes of outlines. Files are named by data version, so a changed dataset gets new URLs.
-    """
-    disp = display(version, _catalog)
-    names = (f"countries-{version}.json", f"areas-{version}.json")
-    try:
-        STATIC_DIR.mkdir(parents=True, exist_ok=True)
-        for name, of in zip(names, ("countries", "areas"), strict=True):
-            target = STATIC_DIR / name
-            if not target.exists():
-                tmp = target.with_suffix(".tmp")
-                tmp.write_text(json.dumps(disp.collection(of=of), separators=(",", ":")), encoding="utf-8")
-                tmp.replace(target)
-    except OSError:
-        return None
-    return names
-
-
-def geo_urls(catalog: Catalog) -> GeoUrls | None:
-    """Absolute URLs of the served outlines (MapLibre's worker needs absolute URLs).
-
-    The root is ``BB_PUBLIC_URL`` when set (e.g. behind a reverse proxy), else the address the browser
-    used. None when neither is known (e.g. in AppTest) or files cannot be written: then the figure
-    inlines its outlines.
-    """
-    files = _static_files(catalog.version, catalog)
-    page = urlsplit(os.environ.get("BB_PUBLIC_URL", "").strip() or st.context.url or "")
-    if files is None or not page.scheme or not page.netloc:
-        return None
-    root = f"{page.scheme}://{page.netloc}{page.path.rstrip('/') if os.environ.get('BB_PUBLIC_URL') else ''}"
-    return GeoUrls(*(f"{root}/app/static/geo/{name}" for name in files))

@@ -60,11 +60,9 @@ def hover_line(rec: Mapping, names: Mapping[str, str]) -> str:
     return "<br>".join(parts)
 
 
-def _base_layers(base: dict | str) -> list[dict]:
-    return [
-        {"sourcetype": "geojson", "source": base, "type": "fill", "color": LAND, "below": "traces"},
-        {"sourcetype": "geojson", "source": base, "type": "line", "color": BORDERS, "line": {"width": 0.6}, "below": "traces"},
-    ]
+def _base_layers(base: dict) -> list[dict]:
+    # One fill layer with an outline colour: the outlines are sent once per figure, not twice.
+    return [{"sourcetype": "geojson", "source": base, "type": "fill", "color": LAND, "fill": {"outlinecolor": BORDERS}, "below": "traces"}]
 
 
 def _collection(keys: Iterable[str], shapes: Mapping[str, dict]) -> dict:
@@ -115,23 +113,16 @@ def _point_traces(key: str, style: LayerStyle, recs: list[dict], names: Mapping[
     return traces
 
 
-@dataclass(frozen=True)
-class GeoUrls:
-    """Where the browser fetches the outlines once (served by the app): countries by code, areas by record id."""
-
-    countries: str
-    areas: str
-
-
-def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str, str], view: MapView, urls: GeoUrls | None = None) -> go.Figure:
+def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str, str], view: MapView) -> go.Figure:
     """The situation map: every visible instrument as a layer over the bundled country outlines.
 
-    With ``urls`` the outlines are referenced by URL (fetched once by the browser, cached, not resent on
-    each rerun); without, they are inlined (exports, offline HTML). Country-level instruments are fills,
-    sites are points (circles, some ringed), areas of projects, agreements, networks and dialogues are
-    outlines with a dash pattern per instrument.
+    Outlines are inlined in the figure. Referencing them by URL (served once by the app) made the payload
+    small, but Streamlit then no longer reported clicks on the map (measured with Streamlit 1.67), so the
+    display geometry is kept coarse instead (see ``geo.display_geometry``). Country-level instruments are
+    fills, sites are points (circles, some ringed), areas of projects, agreements, networks and dialogues
+    are outlines with a dash pattern per instrument.
     """
-    base: dict | str = urls.countries if urls else display.collection()
+    base = display.collection()
     layers = _base_layers(base)
     traces: list = []
     # Plain dicts (not GeoDataFrame rows): building ~100 hover texts stays in the low milliseconds.
@@ -160,7 +151,7 @@ def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[st
                         ids.setdefault(k, []).append(rec["id"])
             locs = list(hover)
             if locs:
-                geojson = (urls.areas if outline else urls.countries) if urls else _collection(locs, shapes)
+                geojson = _collection(locs, shapes)
                 traces.append(_area_trace(key, style, locs, geojson, hover, ids, outline))
                 if outline and DASHES[style.dash]:
                     layers.append({"sourcetype": "geojson", "source": _collection(locs, display.coarse), "type": "line",

@@ -233,18 +233,20 @@ class DisplayGeometry:
         }
 
 
-def display_geometry(catalog: Catalog, tolerance: float = 0.04, coarse_tolerance: float = 0.3) -> DisplayGeometry:
+def display_geometry(catalog: Catalog, tolerance: float = 0.08, coarse_tolerance: float = 0.3, min_part: float = 0.05) -> DisplayGeometry:
     """Simplify the basemap and dissolve multi-country records once per data version.
 
-    ``tolerance`` is in degrees: 0.04 (about 4 km) keeps small partners (Kosovo, Montenegro, Cabo Verde)
-    recognisable at regional zoom; coordinates are rounded to 3 decimals (about 100 m).
+    The figure carries its outlines (see ``dashboard.figures.build_map``), so they are kept light: a
+    0.08-degree tolerance (about 9 km), coordinates rounded to 2 decimals (about 1 km), and islands smaller
+    than ``min_part`` square degrees (about 600 km²) dropped, always keeping a country's largest part (so
+    Cabo Verde and Malta stay on the map). This keeps the default view under 1 MB.
     """
-    shapes = dict(zip(catalog.countries["iso3"], catalog.countries.geometry, strict=True))
-    countries = geometry.display_shapes(shapes, tolerance)
+    shapes = {k: geometry.drop_small_parts(g, min_part) for k, g in zip(catalog.countries["iso3"], catalog.countries.geometry, strict=True) if g is not None}
+    countries = geometry.display_shapes(shapes, tolerance, decimals=2)
     drawn = catalog.records[(~catalog.records["located"]) & (catalog.records["partners"].map(len) > 0)]
-    area_shapes = dict(zip(drawn["id"], drawn.geometry, strict=True))
-    areas = geometry.display_shapes(area_shapes, tolerance)
+    area_shapes = {k: geometry.drop_small_parts(g, min_part) for k, g in zip(drawn["id"], drawn.geometry, strict=True) if g is not None}
+    areas = geometry.display_shapes(area_shapes, tolerance, decimals=2)
     # Decorative overlays: small islands dropped (they would only add vertices), coarse outline, 0.1 degree.
-    mainland = {k: geometry.drop_small_parts(g, 2.0) for k, g in area_shapes.items() if g is not None}
+    mainland = {k: geometry.drop_small_parts(g, 2.0) for k, g in area_shapes.items()}
     coarse = geometry.display_shapes(mainland, coarse_tolerance, decimals=1)
     return DisplayGeometry(countries, areas, coarse, tolerance)

@@ -35,7 +35,7 @@ def render() -> None:
     geom = prow.geometry
     center = (geom.centroid.y, geom.centroid.x) if geom is not None else (40.0, 20.0)
     fig = build_map(records, data.display(catalog.version, catalog), names,
-                    MapView(center=center, zoom=4.5, height=420), data.geo_urls(catalog))
+                    MapView(center=center, zoom=4.5, height=420))
     left, right = st.columns([2, 3])
     left.plotly_chart(fig, key="partner_map", config={"displaylogo": False}, width="stretch")
     right.plotly_chart(build_timeline(records, catalog.activations, spec.as_of, dt.date.today()), key="partner_timeline", width="stretch")

@@ -76,3 +76,24 @@ def test_deep_link_opens_the_same_view(page, app_url: str) -> None:
     assert zoom == 4
     assert page.request_log.foreign(app_url) == []
 
+
+
+def test_clicking_a_map_symbol_opens_its_details(page, app_url: str) -> None:
+    catalog = geo.load_catalog(geo.data_dir())
+    target = catalog.record("lo-ankara")
+    assert target is not None
+    page.goto(app_url + "/?instruments=liaison_officer")
+    wait_map(page)
+    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map.loaded()", timeout=30_000)
+    xy = page.evaluate(
+        """([lon, lat]) => { const m = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
+             const p = m.project([lon, lat]); const r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
+        [float(target["lon"]), float(target["lat"])],
+    )
+    page.mouse.move(xy[0], xy[1])
+    page.mouse.click(xy[0], xy[1])
+    page.wait_for_selector("text=Close details", timeout=20_000)
+    page.wait_for_function("() => location.search.includes('sel=lo-ankara')", timeout=20_000)
+    assert page.get_by_text(target["name"]).count() > 0
+    assert page.get_by_text("approximate: city centre").count() > 0  # the location precision is shown
+    assert page.request_log.foreign(app_url) == []
