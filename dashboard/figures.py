@@ -69,47 +69,48 @@ def _collection(keys: Iterable[str], shapes: Mapping[str, dict]) -> dict:
     return {"type": "FeatureCollection", "features": [{"type": "Feature", "id": k, "properties": {}, "geometry": shapes[k]} for k in keys if k in shapes]}
 
 
-def _area_trace(key: str, style: LayerStyle, locs: list[str], geojson: dict | str, hover: dict[str, list[str]], ids: dict[str, list[str]], outline: bool) -> go.Choroplethmap:
+def _area_trace(key: str, style: LayerStyle, locs: list[str], geojson: dict, hover: dict[str, list[str]], ids: dict[str, list[str]], outline: bool) -> dict:
     def text(k: str) -> str:
         lines = hover[k]
         more = f"<br>… {len(lines) - MAX_HOVER_LINES} more" if len(lines) > MAX_HOVER_LINES else ""
         return "<br>—<br>".join(lines[:MAX_HOVER_LINES]) + more
 
-    return go.Choroplethmap(
-        geojson=geojson,
-        locations=locs,
-        featureidkey="id",
-        z=[1] * len(locs),
-        colorscale=[[0, style.colour], [1, style.colour]],
-        showscale=False,
-        marker={"opacity": 0.05 if outline else style.fill_opacity, "line": {"width": 2.5 if outline else 0.4, "color": style.colour if outline else "#FFFFFF"}},
-        hovertext=[text(k) for k in locs],
-        hovertemplate="%{hovertext}<extra>" + INSTRUMENT_BY_KEY[key].label + "</extra>",
-        customdata=[["|".join(ids[k])] for k in locs],
-        name=INSTRUMENT_BY_KEY[key].label,
-        legendgroup=key,
-        showlegend=True,
-        meta={"instrument": key, "form": "outline" if outline else "fill"},
-    )
+    return {
+        "type": "choroplethmap",
+        "geojson": geojson,
+        "locations": locs,
+        "featureidkey": "id",
+        "z": [1] * len(locs),
+        "colorscale": [[0, style.colour], [1, style.colour]],
+        "showscale": False,
+        "marker": {"opacity": 0.05 if outline else style.fill_opacity, "line": {"width": 2.5 if outline else 0.4, "color": style.colour if outline else "#FFFFFF"}},
+        "hovertext": [text(k) for k in locs],
+        "hovertemplate": "%{hovertext}<extra>" + INSTRUMENT_BY_KEY[key].label + "</extra>",
+        "customdata": [["|".join(ids[k])] for k in locs],
+        "name": INSTRUMENT_BY_KEY[key].label,
+        "legendgroup": key,
+        "showlegend": True,
+        "meta": {"instrument": key, "form": "outline" if outline else "fill"},
+    }
 
 
-def _point_traces(key: str, style: LayerStyle, recs: list[dict], names: Mapping[str, str], legend: bool) -> list[go.Scattermap]:
+def _point_traces(key: str, style: LayerStyle, recs: list[dict], names: Mapping[str, str], legend: bool) -> list[dict]:
     traces = []
     label = INSTRUMENT_BY_KEY[key].label
     lat = [round(float(r["lat"]), 4) for r in recs]
     lon = [round(float(r["lon"]), 4) for r in recs]
     if style.ring:
-        traces.append(go.Scattermap(
-            lat=lat, lon=lon, mode="markers", marker={"size": style.size + 5, "color": "#222222"},
-            hoverinfo="skip", showlegend=False, legendgroup=key, meta={"instrument": key, "form": "ring"},
-        ))
-    traces.append(go.Scattermap(
-        lat=lat, lon=lon, mode="markers", marker={"size": style.size, "color": style.colour},
-        hovertext=[hover_line(r, names) for r in recs],
-        hovertemplate="%{hovertext}<extra>" + label + "</extra>",
-        customdata=[[r["id"]] for r in recs],
-        name=label, legendgroup=key, showlegend=legend, meta={"instrument": key, "form": "point"},
-    ))
+        traces.append({
+            "type": "scattermap", "lat": lat, "lon": lon, "mode": "markers", "marker": {"size": style.size + 5, "color": "#222222"},
+            "hoverinfo": "skip", "showlegend": False, "legendgroup": key, "meta": {"instrument": key, "form": "ring"},
+        })
+    traces.append({
+        "type": "scattermap", "lat": lat, "lon": lon, "mode": "markers", "marker": {"size": style.size, "color": style.colour},
+        "hovertext": [hover_line(r, names) for r in recs],
+        "hovertemplate": "%{hovertext}<extra>" + label + "</extra>",
+        "customdata": [[r["id"]] for r in recs],
+        "name": label, "legendgroup": key, "showlegend": legend, "meta": {"instrument": key, "form": "point"},
+    })
     return traces
 
 
@@ -171,26 +172,28 @@ def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[st
     if view.selected is not None:
         for rec in records[records["id"] == view.selected].to_dict("records"):
             if rec["located"]:
-                traces.append(go.Scattermap(lat=[float(rec["lat"])], lon=[float(rec["lon"])], mode="markers",
-                                            marker={"size": 30, "color": HIGHLIGHT, "opacity": 0.35}, hoverinfo="skip",
-                                            showlegend=False, meta={"form": "selection"}))
+                traces.append({"type": "scattermap", "lat": [float(rec["lat"])], "lon": [float(rec["lon"])], "mode": "markers",
+                                   "marker": {"size": 30, "color": HIGHLIGHT, "opacity": 0.35}, "hoverinfo": "skip",
+                                   "showlegend": False, "meta": {"form": "selection"}})
             elif rec["id"] in display.areas:
                 layers.append({"sourcetype": "geojson", "source": _collection([rec["id"]], display.areas), "type": "line",
                                "color": HIGHLIGHT, "line": {"width": 4}, "below": ""})
 
-    fig = go.Figure(traces)
-    fig.update_layout(
-        map={"style": "white-bg", "center": {"lat": view.center[0], "lon": view.center[1]}, "zoom": view.zoom, "layers": layers},
-        margin={"l": 0, "r": 0, "t": 0, "b": 70},
-        height=view.height,
+    layout = {
+        "map": {"style": "white-bg", "center": {"lat": view.center[0], "lon": view.center[1]}, "zoom": view.zoom, "layers": layers},
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 70},
+        "height": view.height,
         # The legend sits under the map so that it never hides the footprint; toggling is done with the
         # instrument filter (legend clicks would hide traces but not their dash overlays, so they are off).
-        legend={"orientation": "h", "x": 0, "y": -0.01, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.9)",
+        "legend": {"orientation": "h", "x": 0, "y": -0.01, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.9)",
                 "itemclick": False, "itemdoubleclick": False, "font": {"size": 12}},
-        uirevision="situation-map",
-        hoverlabel={"align": "left"},
-    )
-    return fig
+        "uirevision": "situation-map",
+        "hoverlabel": {"align": "left"},
+        "template": "none",
+    }
+    # Traces and layout are built as plain dicts from known-good values; plotly's validation would deep-copy
+    # every outline (hundreds of milliseconds per rerun), so it is skipped here and covered by the tests.
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
 def build_timeline(records: pd.DataFrame, activations: pd.DataFrame, as_of: dt.date | None, today: dt.date) -> go.Figure:

@@ -233,20 +233,26 @@ class DisplayGeometry:
         }
 
 
-def display_geometry(catalog: Catalog, tolerance: float = 0.08, coarse_tolerance: float = 0.3, min_part: float = 0.05) -> DisplayGeometry:
+BASE_EXCLUDED = frozenset({"ATA"})  # Antarctica: no cooperation there, and a large outline to send
+
+
+def display_geometry(catalog: Catalog, tolerance: float = 0.1, coarse_tolerance: float = 0.25, min_part: float = 0.1) -> DisplayGeometry:
     """Simplify the basemap and dissolve multi-country records once per data version.
 
-    The figure carries its outlines (see ``dashboard.figures.build_map``), so they are kept light: a
-    0.08-degree tolerance (about 9 km), coordinates rounded to 2 decimals (about 1 km), and islands smaller
-    than ``min_part`` square degrees (about 600 km²) dropped, always keeping a country's largest part (so
-    Cabo Verde and Malta stay on the map). This keeps the default view under 1 MB.
+    The figure carries its outlines (see ``dashboard.figures.build_map``), so they are kept light:
+    countries at a 0.1-degree tolerance (about 11 km) with coordinates rounded to 2 decimals, islands
+    smaller than ``min_part`` square degrees (about 1,200 km²) dropped while always keeping a country's
+    largest part (so Cabo Verde and Malta stay on the map). Areas of several countries (dialogues,
+    networks, projects) are regional outlines and use the coarse tolerance; so do the dash overlays.
+    This keeps the default view near 1 MB.
     """
-    shapes = {k: geometry.drop_small_parts(g, min_part) for k, g in zip(catalog.countries["iso3"], catalog.countries.geometry, strict=True) if g is not None}
+    shapes = {k: geometry.drop_small_parts(g, min_part) for k, g in zip(catalog.countries["iso3"], catalog.countries.geometry, strict=True)
+              if g is not None and k not in BASE_EXCLUDED}
     countries = geometry.display_shapes(shapes, tolerance, decimals=2)
     drawn = catalog.records[(~catalog.records["located"]) & (catalog.records["partners"].map(len) > 0)]
-    area_shapes = {k: geometry.drop_small_parts(g, min_part) for k, g in zip(drawn["id"], drawn.geometry, strict=True) if g is not None}
-    areas = geometry.display_shapes(area_shapes, tolerance, decimals=2)
-    # Decorative overlays: small islands dropped (they would only add vertices), coarse outline, 0.1 degree.
-    mainland = {k: geometry.drop_small_parts(g, 2.0) for k, g in area_shapes.items()}
-    coarse = geometry.display_shapes(mainland, coarse_tolerance, decimals=1)
-    return DisplayGeometry(countries, areas, coarse, tolerance)
+    single = {rid: countries[ps[0]] for rid, ps in zip(drawn["id"], drawn["partners"], strict=True) if len(ps) == 1 and ps[0] in countries}
+    multi = {rid: geometry.drop_small_parts(g, 2.0) for rid, g, ps in zip(drawn["id"], drawn.geometry, drawn["partners"], strict=True)
+             if len(ps) > 1 and g is not None}
+    regional = geometry.display_shapes(multi, coarse_tolerance, decimals=2)
+    areas = single | regional
+    return DisplayGeometry(countries, areas, areas, tolerance)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import shapely
 from shapely.geometry import Point, mapping
 from shapely.geometry.base import BaseGeometry
@@ -102,14 +103,24 @@ def drop_small_parts(geom: BaseGeometry, min_area: float) -> BaseGeometry:
 
 
 def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float, decimals: int = 3) -> dict[str, dict]:
-    """GeoJSON geometry dicts of simplified shapes with rounded coordinates, for drawing."""
+    """GeoJSON geometry dicts of simplified shapes for drawing; each ring is a rounded (n, 2) numpy array.
+
+    Arrays rather than nested lists because figures are copied and serialised on every rerun: copying an
+    array is one memcpy, copying a list of coordinate pairs is tens of thousands of Python objects.
+    Serialisers that understand numpy (plotly's, orjson) write the same JSON.
+    """
     out: dict[str, dict] = {}
     for key, geom in shapes.items():
         if geom is None or geom.is_empty:
             continue
         small = shapely.simplify(geom, tolerance, preserve_topology=True)
-        if not small.is_empty:
-            out[key] = rounded(mapping(small), decimals)
+        if small.is_empty:
+            continue
+        polygons = [small] if small.geom_type == "Polygon" else list(getattr(small, "geoms", []))
+        rings = [[np.round(np.asarray(r.coords), decimals) for r in (p.exterior, *p.interiors)] for p in polygons if p.geom_type == "Polygon"]
+        if not rings:
+            continue
+        out[key] = {"type": "Polygon", "coordinates": rings[0]} if len(rings) == 1 else {"type": "MultiPolygon", "coordinates": rings}
     return out
 
 

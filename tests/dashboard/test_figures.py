@@ -81,3 +81,12 @@ def test_kpis_count_what_is_in_force(catalog: Catalog) -> None:
     assert k["Active coordination points"] == 1 and k["Status agreements in force"] == 1
     assert kpis(catalog.records, dt.date(2021, 7, 15))["Active coordination points"] == 0
     assert k["Partners involved"] == 6
+
+
+def test_unvalidated_map_figure_passes_plotly_validation(catalog: Catalog) -> None:
+    """build_map skips plotly's validation for speed; the same figure must pass it."""
+    import plotly.graph_objects as go
+
+    fig = build_map(catalog.records, display_geometry(catalog), names(catalog), MapView(selected="pr-eap", route_countries=("ALB",)))
+    validated = go.Figure(fig.to_plotly_json())  # raises ValueError on any invalid property
+    assert len(validated.data) == len(fig.data)
