@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Shared set-up for the two README commands: a virtualenv in .venv with the locked dependencies.
-# Usage: source scripts/bootstrap.sh [extra]   (extra: "test" adds the test tools)
+# Usage: BB_EXTRA=test source scripts/bootstrap.sh   (BB_EXTRA names a pyproject extra, e.g. "test"; empty for none)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,7 +18,7 @@ PYCHECK
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv || { echo "Could not create a virtualenv. On Debian/Ubuntu: sudo apt-get install python3-venv" >&2; exit 1; }
 fi
-EXTRA="${1:-}"
+EXTRA="${BB_EXTRA:-}"
 SPEC="."
 [ -n "$EXTRA" ] && SPEC=".[$EXTRA]"
 STAMP=".venv/.bb-installed-$EXTRA"

@@ -14,6 +14,6 @@ if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
 fi
-source scripts/bootstrap.sh test
+BB_EXTRA=test source scripts/bootstrap.sh
 .venv/bin/ruff check geo dashboard tests scripts benchmarks
 exec .venv/bin/python -m pytest -n 2 "$@"
