@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, details, sidebar, state
+from dashboard import briefing, data, details, sidebar, state
 from dashboard.figures import MapView, build_map, kpis
 from geo import INSTRUMENT_BY_KEY, STATUS_LABELS, route_partners
 
@@ -32,6 +35,31 @@ def _on_table_select(ids: list[str]) -> None:
     rows = (event or {}).get("selection", {}).get("rows", []) if event else []
     if rows and rows[0] < len(ids):
         st.session_state[state.K_PENDING_FRAME] = ids[rows[0]]
+
+
+def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> None:
+    """Export the current view: briefing images and slides (rendered by Chromium) and the filtered data."""
+    with st.expander("Export this view for a briefing"):
+        marking = os.environ.get("BB_MARKING", "PUBLIC")
+        title = st.text_input("Title", value="Cooperation beyond EU borders", key="export_title")
+        formats = st.multiselect("Formats", list(briefing.ALL_FORMATS), default=["png", "pptx", "csv"], key="export_formats")
+        st.caption(f"Marking: {marking} (set per deployment with BB_MARKING). Images and slides need Chromium on the server.")
+        if st.button("Prepare files", key="export_go") and formats:
+            snap = briefing.Snapshot(view.spec, MapView(center=map_view.center, zoom=map_view.zoom, selected=view.selected,
+                                                        layers=map_view.layers, height=briefing.HEIGHT), title, marking)
+            out = Path(tempfile.mkdtemp(prefix="bb-export-"))
+            with st.status("Preparing the briefing files…", expanded=True) as status:
+                written = []
+                for fmt in formats:
+                    st.write(f"Writing {fmt.upper()}…")
+                    try:
+                        written += briefing.write_products(catalog, snap, [fmt], out)
+                    except briefing.ExportUnavailable as exc:
+                        st.error(str(exc))
+                status.update(label=f"{len(written)} file(s) ready", state="complete")
+            for path in written:
+                st.download_button(f"Download {path.suffix[1:].upper()}", path.read_bytes(), file_name=f"beyond-borders{path.suffix}",
+                                   key=f"dl_{path.suffix}")
 
 
 def render() -> None:
@@ -93,6 +121,8 @@ def render() -> None:
     if right is not None and view.selected:
         with right:
             details.render_details(catalog, view.selected, names)
+
+    render_export_panel(catalog, view, map_view)
 
     table = records[["id", "instrument", "name", "partners", "start", "end", "status", "confidence"]].copy()
     table["instrument"] = table["instrument"].map(lambda k: INSTRUMENT_BY_KEY[k].label)

@@ -81,7 +81,7 @@ def test_each_filter_changes_the_map_and_the_url(toy: Path, widget: str, value: 
 
 def test_text_and_as_of_filters(toy: Path) -> None:
     at = run()
-    at.text_input[0].set_value("chisinau").run()
+    at.text_input(key="f_text").set_value("chisinau").run()
     assert map_ids(at) == {"ev-visit"}
     at = run({"asof": "2021-06-15", "instruments": "coordination_point"})
     assert map_ids(at) == {"cp-kuch"} and "in force on 2021-06-15" in captions(at)
@@ -163,3 +163,12 @@ def test_presentation_mode_puts_presets_in_reach(toy: Path) -> None:
     main_sahel = [b for b in at.button if b.label == "Sahel"][-1]
     main_sahel.click().run()
     assert map_ids(at) == {"sa-ner", "dl-rabat"} and at.query_params["present"] in ("1", ["1"])
+
+
+def test_export_panel_prepares_data_files(toy: Path) -> None:
+    at = run({"regions": "sahel"})
+    at.multiselect(key="export_formats").set_value(["csv", "geojson"]).run()
+    at.button(key="export_go").click().run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Download CSV", "Download GEOJSON"], labels

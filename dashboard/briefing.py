@@ -1,0 +1,292 @@
+"""Briefing products from a view: a composed map figure (PNG, SVG, PDF), PowerPoint slides and data files.
+
+Pure functions plus one warm renderer; no Streamlit here, so the app and the command line
+(``python -m dashboard.briefing``) produce the same files. Rendering uses Kaleido with the Debian
+``chromium`` the set-up installs, started once (no MathJax, so no CDN request) and reused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import shutil
+import sys
+import threading
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import plotly.graph_objects as go
+
+import geo
+from dashboard.figures import MapView, build_map, legend_rows
+from dashboard.state import decode
+from dashboard.style import PRESETS
+from geo import Catalog, FilterSpec
+from geo.exports import to_csv, to_geojson, to_xlsx
+
+IMAGE_FORMATS = ("png", "svg", "pdf")
+ALL_FORMATS = (*IMAGE_FORMATS, "pptx", "csv", "xlsx", "geojson")
+SOURCE_LINE = "Sources: Beyond Borders curated dataset (public sources cited per record); country outlines: Natural Earth (public domain)"
+MARKING_COLOURS = {"PUBLIC": "#1B7837", "LIMITED": "#B35806", "RESTRICTED": "#B2182B"}
+CHROMIUM_HINT = "Chromium is missing: install it with `sudo apt-get install chromium` (bash scripts/test.sh does this)."
+WIDTH, HEIGHT = 1600, 900  # 16:9, the slide's shape
+
+
+class ExportUnavailable(RuntimeError):
+    """Rendering cannot run on this machine (no Chromium); the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one briefing page shows."""
+
+    spec: FilterSpec
+    view: MapView
+    title: str
+    marking: str = "PUBLIC"
+    generated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+def marking_colour(marking: str) -> str:
+    return MARKING_COLOURS.get(marking.upper(), "#444444")
+
+
+def caption_lines(catalog: Catalog, snap: Snapshot, count: int) -> tuple[str, str]:
+    """(filter sentence, footer) as printed on every product."""
+    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    as_of = snap.spec.as_of.isoformat() if snap.spec.as_of else "all periods"
+    sentence = f"{snap.spec.describe(count, names)} · as of: {as_of}"
+    footer = f"Generated {snap.generated_at:%Y-%m-%d %H:%M} UTC · data version {catalog.version} · {SOURCE_LINE}"
+    return sentence, footer
+
+
+def compose_figure(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> go.Figure:
+    """The briefing figure: marking banner, title, map with legend, filter sentence, footer."""
+    records = geo.apply(catalog, snap.spec).records
+    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    fig = build_map(records, display, names, snap.view)
+    sentence, footer = caption_lines(catalog, snap, len(records))
+    colour = marking_colour(snap.marking)
+    fig.update_layout(
+        width=WIDTH, height=HEIGHT, margin={"l": 30, "r": 30, "t": 120, "b": 150},
+        map={"domain": {"x": [0, 1], "y": [0, 1]}},
+        legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top", "font": {"size": 14}},
+        paper_bgcolor="#FFFFFF", font={"family": "DejaVu Sans, sans-serif"},
+        shapes=[
+            {"type": "rect", "xref": "paper", "yref": "paper", "x0": -0.02, "x1": 1.02, "y0": 1.105, "y1": 1.16, "fillcolor": colour, "line": {"width": 0}},
+            {"type": "rect", "xref": "paper", "yref": "paper", "x0": -0.02, "x1": 1.02, "y0": -0.2, "y1": -0.16, "fillcolor": colour, "line": {"width": 0}},
+        ],
+        annotations=[
+            {"text": f"<b>{snap.marking.upper()}</b>", "xref": "paper", "yref": "paper", "x": 0.5, "y": 1.1325, "yanchor": "middle", "showarrow": False, "font": {"size": 16, "color": "#FFFFFF"}},
+            {"text": f"<b>{snap.title}</b>", "xref": "paper", "yref": "paper", "x": 0, "y": 1.06, "xanchor": "left", "showarrow": False, "font": {"size": 26}},
+            {"text": sentence, "xref": "paper", "yref": "paper", "x": 0, "y": 1.015, "xanchor": "left", "showarrow": False, "font": {"size": 15, "color": "#333"}},
+            {"text": footer, "xref": "paper", "yref": "paper", "x": 0, "y": -0.135, "xanchor": "left", "showarrow": False, "font": {"size": 11, "color": "#444"}},
+            {"text": f"<b>{snap.marking.upper()}</b>", "xref": "paper", "yref": "paper", "x": 0.5, "y": -0.18, "yanchor": "middle", "showarrow": False, "font": {"size": 13, "color": "#FFFFFF"}},
+        ],
+    )
+    return fig
+
+
+def chromium_path() -> str | None:
+    """The Chromium Kaleido will use: ``BROWSER_PATH`` if set (and only that), else Debian's; None if absent."""
+    if os.environ.get("BROWSER_PATH"):
+        return os.environ["BROWSER_PATH"] if Path(os.environ["BROWSER_PATH"]).exists() else None
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+class Renderer:
+    """One warm Kaleido renderer for the process (a cold start costs seconds; later exports reuse it)."""
+
+    _lock = threading.Lock()
+    _started = False
+
+    @classmethod
+    def ensure(cls) -> None:
+        with cls._lock:
+            if cls._started:
+                return
+            path = chromium_path()
+            if path is None:
+                raise ExportUnavailable(CHROMIUM_HINT)
+            os.environ.setdefault("BROWSER_PATH", path)
+            import kaleido
+
+            kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+            cls._started = True
+
+    @classmethod
+    def image(cls, fig: go.Figure, fmt: str, scale: float = 2.0) -> bytes:
+        """PNG, SVG or PDF bytes of a figure (PNG at ``scale`` times its pixel size)."""
+        import plotly.io as pio
+
+        cls.ensure()
+        with warnings.catch_warnings():  # plotly warns that its Kaleido options go unused with a warm server
+            warnings.simplefilter("ignore", UserWarning)
+            return pio.to_image(fig, format=fmt, width=int(fig.layout.width or WIDTH), height=int(fig.layout.height or HEIGHT), scale=scale)
+
+
+def bare_map(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> go.Figure:
+    """The map alone (no legend or text), for slides that set their own text."""
+    records = geo.apply(catalog, snap.spec).records
+    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    fig = build_map(records, display, names, snap.view)
+    fig.update_layout(width=1200, height=720, showlegend=False, margin={"l": 0, "r": 0, "t": 0, "b": 0})
+    return fig
+
+
+def to_pptx(catalog: Catalog, display: geo.DisplayGeometry, snaps: Sequence[Snapshot]) -> bytes:
+    """A deck with one slide per snapshot: marking banners, title, map picture, legend, filter sentence, footer."""
+    from pptx import Presentation
+    from pptx.dml.color import RGBColor
+    from pptx.util import Emu, Inches, Pt
+
+    def rgb(hex_colour: str) -> RGBColor:
+        return RGBColor.from_string(hex_colour.lstrip("#").upper())
+
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = Inches(13.333), Inches(7.5)
+    blank = deck.slide_layouts[6]
+    for snap in snaps:
+        slide = deck.slides.add_slide(blank)
+        records = geo.apply(catalog, snap.spec).records
+        sentence, footer = caption_lines(catalog, snap, len(records))
+
+        def text(x: float, y: float, w: float, h: float, value: str, size: int, bold: bool = False, colour: str = "#222222", slide=slide) -> None:
+            box = slide.shapes.add_textbox(Inches(x), Inches(y), Inches(w), Inches(h))
+            frame = box.text_frame
+            frame.word_wrap = True
+            run = frame.paragraphs[0].add_run()
+            run.text, run.font.size, run.font.bold = value, Pt(size), bold
+            run.font.color.rgb = rgb(colour)
+
+        for top in (0.0, 7.15):
+            band = slide.shapes.add_shape(1, Emu(0), Inches(top), deck.slide_width, Inches(0.35))
+            band.fill.solid()
+            band.fill.fore_color.rgb = rgb(marking_colour(snap.marking))
+            band.line.fill.background()
+            band.text_frame.text = snap.marking.upper()
+            band.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
+            band.text_frame.paragraphs[0].runs[0].font.bold = True
+        text(0.4, 0.45, 12.5, 0.6, snap.title, 26, bold=True)
+        text(0.4, 1.0, 12.5, 0.5, sentence, 13, colour="#333333")
+        picture = Renderer.image(bare_map(catalog, display, snap), "png", scale=1.5)
+        slide.shapes.add_picture(io.BytesIO(picture), Inches(0.4), Inches(1.5), width=Inches(9.4))
+        visible = [k for k in (snap.view.layers or ()) if k in set(records["instrument"])]
+        for n, (symbol, colour, label) in enumerate(legend_rows(visible)):
+            text(10.0, 1.6 + n * 0.42, 3.1, 0.4, f"{symbol}  {label}", 12, colour=colour if colour != "#000000" else "#222222")
+        text(0.4, 6.75, 12.5, 0.4, footer, 9, colour="#444444")
+    buf = io.BytesIO()
+    deck.save(buf)
+    return buf.getvalue()
+
+
+_EXPORT_GEOMETRY: dict[str, geo.DisplayGeometry] = {}
+
+
+def export_geometry(catalog: Catalog) -> geo.DisplayGeometry:
+    """Finer outlines than the live map (exports are rendered once and looked at closely), per data version."""
+    if catalog.version not in _EXPORT_GEOMETRY:
+        _EXPORT_GEOMETRY[catalog.version] = geo.display_geometry(catalog, tolerance=0.02, coarse_tolerance=0.05, min_part=0.005)
+    return _EXPORT_GEOMETRY[catalog.version]
+
+
+def write_products(catalog: Catalog, snap: Snapshot, formats: Sequence[str], out: Path, stem: str = "briefing") -> list[Path]:
+    """Write the requested formats to ``out``; returns the paths written."""
+    out.mkdir(parents=True, exist_ok=True)
+    display = export_geometry(catalog)
+    selection = geo.apply(catalog, snap.spec)
+    written: list[Path] = []
+    composed = compose_figure(catalog, display, snap) if any(f in IMAGE_FORMATS for f in formats) else None
+    for fmt in formats:
+        path = out / f"{stem}.{fmt}"
+        if fmt in IMAGE_FORMATS:
+            assert composed is not None
+            data = Renderer.image(composed, fmt, scale=2.0 if fmt == "png" else 1.0)
+        elif fmt == "pptx":
+            data = to_pptx(catalog, display, [snap])
+        elif fmt == "csv":
+            data = to_csv(selection)
+        elif fmt == "xlsx":
+            data = to_xlsx(selection, caption=caption_lines(catalog, snap, len(selection.records))[0])
+        elif fmt == "geojson":
+            data = to_geojson(selection)
+        else:  # validated by the caller
+            raise ValueError(fmt)
+        path.write_bytes(data)
+        written.append(path)
+    return written
+
+
+def snapshot_from(link: str | None, preset: str | None, title: str | None, marking: str, catalog: Catalog) -> tuple[Snapshot, list[str]]:
+    """Build a snapshot from a shareable link's query string or a named region preset."""
+    notices: list[str] = []
+    if preset:
+        if preset not in PRESETS:
+            raise KeyError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
+        p = PRESETS[preset]
+        spec, view = FilterSpec(regions=p["regions"]), MapView(center=p["center"], zoom=p["zoom"])
+        default_title = f"Cooperation beyond EU borders — {preset}"
+    else:
+        from urllib.parse import parse_qs, urlsplit
+
+        query = urlsplit(link or "").query or (link or "").lstrip("?")
+        params: Mapping[str, list[str]] = parse_qs(query)
+        state, notices = decode({k: v if len(v) > 1 else v[0] for k, v in params.items()}, set(catalog.partners["code"]), set(catalog.records["id"]))
+        spec, view = state.spec, MapView(center=state.center, zoom=state.zoom, selected=state.selected)
+        default_title = "Cooperation beyond EU borders"
+    layers = spec.instruments or MapView().layers
+    return Snapshot(spec, MapView(center=view.center, zoom=view.zoom, selected=view.selected, layers=layers, height=HEIGHT),
+                    title or default_title, marking), notices
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line for scheduled briefings. Exit codes: 0 written, 1 data invalid, 2 bad parameter, 3 no Chromium."""
+    parser = argparse.ArgumentParser(prog="python -m dashboard.briefing", description="Write briefing products with no browser.")
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--link", help="a shareable link (or just its ?query) copied from the dashboard")
+    which.add_argument("--preset", help=f"a region preset: {', '.join(PRESETS)}")
+    parser.add_argument("--formats", default="png,pptx,csv", help=f"comma-separated, from {','.join(ALL_FORMATS)}")
+    parser.add_argument("--out", type=Path, required=True, help="output directory")
+    parser.add_argument("--title", help="title on the products")
+    parser.add_argument("--marking", default=os.environ.get("BB_MARKING", "PUBLIC"), help="classification marking (default BB_MARKING or PUBLIC)")
+    args = parser.parse_args(argv)
+
+    formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ALL_FORMATS]
+    if bad or not formats:
+        print(f"error: unknown format(s) {', '.join(bad) or '(none given)'}; choose from {', '.join(ALL_FORMATS)}", file=sys.stderr)
+        return 2
+    try:
+        catalog = geo.load_catalog(geo.data_dir())
+    except geo.DataError as exc:
+        print(f"error: the data could not be loaded:\n{exc}", file=sys.stderr)
+        return 1
+    try:
+        snap, notices = snapshot_from(args.link, args.preset, args.title, args.marking, catalog)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    for notice in notices:
+        print(f"note: {notice}", file=sys.stderr)
+    if any(f in (*IMAGE_FORMATS, "pptx") for f in formats) and chromium_path() is None:
+        print(f"error: {CHROMIUM_HINT}", file=sys.stderr)
+        return 3
+    try:
+        written = write_products(catalog, snap, formats, args.out)
+    except ExportUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
