@@ -189,7 +189,7 @@ def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[st
                 "itemclick": False, "itemdoubleclick": False, "font": {"size": 12}},
         "uirevision": "situation-map",
         "hoverlabel": {"align": "left"},
-        "template": "none",
+        "template": {},  # no theme: smaller payload; a dict (not "none") because figure validation is skipped
     }
     # Traces and layout are built as plain dicts from known-good values; plotly's validation would deep-copy
     # every outline (hundreds of milliseconds per rerun), so it is skipped here and covered by the tests.
