@@ -44,6 +44,17 @@ def _date(value: str) -> dt.date:
     return dt.date.fromisoformat(value.strip())
 
 
+def _member(params: Mapping[str, str | list[str]], param: str, known: set[str] | None, why: str, notices: list[str]) -> str | None:
+    """A single-valued parameter that must name something in the data; dropped with a notice otherwise."""
+    if not params.get(param):
+        return None
+    value = str(params[param])
+    if known is None or value in known:
+        return value
+    notices.append(f"Ignored {param}={value}: {why}")
+    return None
+
+
 def decode(params: Mapping[str, str | list[str]], partners: set[str] | None = None, ids: set[str] | None = None) -> tuple[ViewState, list[str]]:
     """URL query parameters -> (state, notices). Values not known to the data are dropped with a notice."""
     notices: list[str] = []
@@ -74,12 +85,8 @@ def decode(params: Mapping[str, str | list[str]], partners: set[str] | None = No
         spec_kw["text"] = str(params[P_TEXT])[:200]
     state = ViewState(spec=FilterSpec(**spec_kw))
 
-    if params.get(P_SELECTED):
-        sel = str(params[P_SELECTED])
-        if ids is None or sel in ids:
-            state = replace(state, selected=sel)
-        else:
-            notices.append(f"Ignored sel={sel}: no such record")
+    state = replace(state, selected=_member(params, P_SELECTED, ids, "no such record", notices),
+                    partner=_member(params, P_PARTNER, partners, "not a partner in the data", notices))
     try:
         if params.get(P_LAT) or params.get(P_LON):
             lat, lon = float(str(params[P_LAT])), float(str(params[P_LON]))
@@ -98,12 +105,6 @@ def decode(params: Mapping[str, str | list[str]], partners: set[str] | None = No
             notices.append("Ignored zoom in the link: expected a number from 0 to 22")
     if params.get(P_PRESENT):
         state = replace(state, present=str(params[P_PRESENT]) in ("1", "true", "yes"))
-    if params.get(P_PARTNER):
-        code = str(params[P_PARTNER])
-        if partners is None or code in partners:
-            state = replace(state, partner=code)
-        else:
-            notices.append(f"Ignored country={code}: not a partner in the data")
     unknown = sorted(set(params) - KNOWN_PARAMS)
     if unknown:
         notices.append(f"Ignored unknown link parameters: {', '.join(unknown)}")
