@@ -155,7 +155,7 @@ def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[st
                 geojson = _collection(locs, shapes)
                 traces.append(_area_trace(key, style, locs, geojson, hover, ids, outline))
                 if outline and DASHES[style.dash]:
-                    layers.append({"sourcetype": "geojson", "source": _collection(locs, display.coarse), "type": "line",
+                    layers.append({"sourcetype": "geojson", "source": _collection(locs, display.areas), "type": "line",
                                    "color": "#FFFFFF", "line": {"width": 2.2, "dash": DASHES[style.dash]}, "below": ""})
         if located:
             cells = [r for r in located if r.get("kind") == "cell"]

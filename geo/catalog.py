@@ -214,18 +214,16 @@ class DisplayGeometry:
     """Simplified outlines for drawing, computed once per data version.
 
     ``countries``: every country by code. ``areas``: every record drawn as an area (not located, with at
-    least one partner) by record id: its country, or the union of its countries. ``coarse``: the same
-    areas much more simplified, for decorative overlays (dash patterns) that are resent with each figure.
+    least one partner) by record id: its country, or the (coarser) union of its countries.
     """
 
     countries: dict[str, dict]
     areas: dict[str, dict]
-    coarse: dict[str, dict]
     tolerance: float
 
     def collection(self, keys: list[str] | None = None, *, of: str = "countries") -> dict:
         """A FeatureCollection of the given keys (all when None), feature ``id`` = key."""
-        source = {"countries": self.countries, "areas": self.areas, "coarse": self.coarse}[of]
+        source = {"countries": self.countries, "areas": self.areas}[of]
         wanted = source if keys is None else {k: source[k] for k in keys if k in source}
         return {
             "type": "FeatureCollection",
@@ -255,4 +253,4 @@ def display_geometry(catalog: Catalog, tolerance: float = 0.1, coarse_tolerance:
              if len(ps) > 1 and g is not None}
     regional = geometry.display_shapes(multi, coarse_tolerance, decimals=2)
     areas = single | regional
-    return DisplayGeometry(countries, areas, areas, tolerance)
+    return DisplayGeometry(countries, areas, tolerance)

@@ -7,7 +7,6 @@ projection library and keeps validation fast.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from shapely.geometry import Point, mapping
+from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 KM_PER_DEG_LAT = 110.574
@@ -70,27 +69,6 @@ def shared_border(a: BaseGeometry, b: BaseGeometry, snap_deg: float = 0.05) -> B
     as a's boundary near b. Empty if the two are not neighbours.
     """
     return a.boundary.intersection(b.buffer(snap_deg))
-
-
-def simplify(geom: BaseGeometry, tolerance: float, decimals: int = 3) -> BaseGeometry:
-    """Simplify for display (topology kept) and round coordinates to shrink the payload."""
-    out = shapely.simplify(geom, tolerance, preserve_topology=True)
-    return shapely.set_precision(out, 10.0**-decimals, mode="pointwise")
-
-
-def to_feature_collection(shapes: Mapping[str, BaseGeometry], decimals: int = 3) -> dict:
-    """A GeoJSON FeatureCollection with one feature per key, ``id`` = the key."""
-    features = [
-        {"type": "Feature", "id": key, "properties": {}, "geometry": rounded(mapping(geom), decimals)}
-        for key, geom in shapes.items()
-        if geom is not None and not geom.is_empty
-    ]
-    return {"type": "FeatureCollection", "features": features}
-
-
-def geojson_bytes(collection: dict) -> int:
-    """Size of a GeoJSON object as compact JSON, for payload measurements."""
-    return len(json.dumps(collection, separators=(",", ":")))
 
 
 def drop_small_parts(geom: BaseGeometry, min_area: float) -> BaseGeometry:

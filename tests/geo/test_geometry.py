@@ -7,13 +7,11 @@ from shapely.geometry import MultiPolygon, Point, box
 
 from geo import Catalog
 from geo.geometry import (
+    display_shapes,
     dissolve,
     distance_km,
-    geojson_bytes,
     label_point,
     shared_border,
-    simplify,
-    to_feature_collection,
 )
 
 
@@ -50,18 +48,13 @@ def test_label_point_lies_in_the_largest_part() -> None:
     assert label_point(None) is None
 
 
-def test_simplify_rounds_and_keeps_validity() -> None:
+def test_display_shapes_round_and_simplify() -> None:
     wiggly = Point(0, 0).buffer(1.0, quad_segs=64)
-    out = simplify(wiggly, 0.05, decimals=2)
-    assert out.is_valid and len(out.exterior.coords) < len(wiggly.exterior.coords)
-    assert all(round(x, 2) == x for x, _ in out.exterior.coords)
-
-
-def test_feature_collection_is_keyed_and_compact() -> None:
-    fc = to_feature_collection({"A": box(0.12345, 0, 1, 1), "B": None}, decimals=2)
-    assert [f["id"] for f in fc["features"]] == ["A"]
-    assert fc["features"][0]["geometry"]["coordinates"][0][0][0] in (0.12, 1.0)
-    assert geojson_bytes(fc) < 200
+    out = display_shapes({"A": wiggly, "B": None}, 0.05, decimals=2)
+    assert list(out) == ["A"] and out["A"]["type"] == "Polygon"
+    ring = out["A"]["coordinates"][0]
+    assert len(ring) < len(wiggly.exterior.coords)
+    assert (ring.round(2) == ring).all()
 
 
 def test_catalog_derives_areas_and_points(catalog: Catalog) -> None:
