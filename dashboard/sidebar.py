@@ -35,11 +35,9 @@ def render_filters(catalog: Catalog, today: dt.date) -> state.ViewState:
                    format_func=lambda k: INSTRUMENT_BY_KEY[k].label, placeholder="All instruments")
     sb.multiselect("Region", list(REGIONS), key=state.K_REGIONS, format_func=REGIONS.get, placeholder="All regions")
     sb.multiselect("Status", list(STATUSES), key=state.K_STATUS, format_func=STATUS_LABELS.get, placeholder="Any status")
-    sb.checkbox("Only what was in force on a day", key=state.K_ASOF_ON)
-    if st.session_state.get(state.K_ASOF_ON):
+    if sb.checkbox("Only what was in force on a day", key=state.K_ASOF_ON):
         sb.date_input("As of", key=state.K_ASOF, min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD")
-    sb.checkbox("Only what was active in a period", key=state.K_PERIOD_ON)
-    if st.session_state.get(state.K_PERIOD_ON):
+    if sb.checkbox("Only what was active in a period", key=state.K_PERIOD_ON):
         sb.date_input("Period", key=state.K_PERIOD, min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD")
     sb.text_input("Search names and descriptions", key=state.K_TEXT, placeholder="e.g. Moldova, AFIC, Palanca")
     sb.button("Reset filters", on_click=state.reset_filters, args=(today,), width="stretch")

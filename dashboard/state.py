@@ -250,6 +250,26 @@ def toggle_present() -> None:
     st.session_state[K_PRESENT] = not st.session_state.get(K_PRESENT, False)
 
 
+def queue_table_pick(table_key: str, ids: list[str]) -> None:
+    """Callback of the record table: remember the picked row's id; the page selects and frames it."""
+    event = st.session_state.get(table_key)
+    rows = (event or {}).get("selection", {}).get("rows", []) if event else []
+    if rows and rows[0] < len(ids):
+        st.session_state[K_PENDING_FRAME] = ids[rows[0]]
+
+
+def pop_pending_frame() -> str | None:
+    return st.session_state.pop(K_PENDING_FRAME, None)
+
+
+def is_new_pick(picked: str | None) -> bool:
+    """True once per change of the map's click selection (a selection persists across reruns)."""
+    if picked == st.session_state.get(K_LAST_PICK):
+        return False
+    st.session_state[K_LAST_PICK] = picked
+    return True
+
+
 def wants_presentation() -> bool:
     """Presentation mode, readable before the page is configured (from the session, else the link)."""
     if st.session_state.get(K_INIT):

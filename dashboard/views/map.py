@@ -30,13 +30,6 @@ def picked_id(event: object) -> str | None:
     return None
 
 
-def _on_table_select(ids: list[str]) -> None:
-    event = st.session_state.get(TABLE_KEY)
-    rows = (event or {}).get("selection", {}).get("rows", []) if event else []
-    if rows and rows[0] < len(ids):
-        st.session_state[state.K_PENDING_FRAME] = ids[rows[0]]
-
-
 def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> None:
     """Export the current view: briefing images and slides (rendered by Chromium) and the filtered data."""
     with st.expander("Export this view for a briefing"):
@@ -47,19 +40,17 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
         if st.button("Prepare files", key="export_go") and formats:
             snap = briefing.Snapshot(view.spec, MapView(center=map_view.center, zoom=map_view.zoom, selected=view.selected,
                                                         layers=map_view.layers, height=briefing.HEIGHT), title, marking)
-            out = Path(tempfile.mkdtemp(prefix="bb-export-"))
-            with st.status("Preparing the briefing files…", expanded=True) as status:
-                written = []
+            files: list[tuple[str, bytes]] = []
+            with tempfile.TemporaryDirectory(prefix="bb-export-") as tmp, st.status("Preparing the briefing files…", expanded=True) as status:
                 for fmt in formats:
                     st.write(f"Writing {fmt.upper()}…")
                     try:
-                        written += briefing.write_products(catalog, snap, [fmt], out)
+                        files += [(p.suffix, p.read_bytes()) for p in briefing.write_products(catalog, snap, [fmt], Path(tmp))]
                     except briefing.ExportUnavailable as exc:
                         st.error(str(exc))
-                status.update(label=f"{len(written)} file(s) ready", state="complete")
-            for path in written:
-                st.download_button(f"Download {path.suffix[1:].upper()}", path.read_bytes(), file_name=f"beyond-borders{path.suffix}",
-                                   key=f"dl_{path.suffix}")
+                status.update(label=f"{len(files)} file(s) ready", state="complete")
+            for suffix, payload in files:
+                st.download_button(f"Download {suffix[1:].upper()}", payload, file_name=f"beyond-borders{suffix}", key=f"dl_{suffix}")
 
 
 def render() -> None:
@@ -71,7 +62,7 @@ def render() -> None:
     records = data.filtered(catalog, spec)
     names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
 
-    pending = st.session_state.pop(state.K_PENDING_FRAME, None)
+    pending = state.pop_pending_frame()
     if pending is not None:
         rec = catalog.record(pending)
         if rec is not None and rec["label_lat"] is not None and not pd.isna(rec["label_lat"]):
@@ -112,12 +103,9 @@ def render() -> None:
         st.caption("Locations marked 'approximate' are drawn at a city centre or as the whole country. "
                    "Country outlines: Natural Earth (public domain); de facto boundaries, no recognition implied.")
     picked = picked_id(event)
-    if picked != st.session_state.get(state.K_LAST_PICK):
-        # A new click on the map (not the same selection seen again on a later rerun): open its details.
-        st.session_state[state.K_LAST_PICK] = picked
-        if picked:
-            state.select(picked)
-            st.rerun()
+    if state.is_new_pick(picked) and picked:
+        state.select(picked)  # a new click on the map (not the same selection seen again): open its details
+        st.rerun()
     if right is not None and view.selected:
         with right:
             details.render_details(catalog, view.selected, names)
@@ -131,7 +119,7 @@ def render() -> None:
     table.insert(0, "sel", ["▶" if rid == view.selected else "" for rid in table["id"]])
     ids = list(table["id"])
     st.subheader(f"Records ({len(table)})")
-    st.dataframe(table, key=TABLE_KEY, on_select=lambda: _on_table_select(ids), selection_mode="single-row",
+    st.dataframe(table, key=TABLE_KEY, on_select=lambda: state.queue_table_pick(TABLE_KEY, ids), selection_mode="single-row",
                  hide_index=True, width="stretch",
                  column_config={"sel": st.column_config.TextColumn("", width="small"), "id": st.column_config.TextColumn("id")})
 
