@@ -3,10 +3,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# System packages: Debian chromium for the real-browser tests, a font for rendering.
+# System packages: Debian chromium for the real-browser tests, a font for rendering, namespace tools.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)        # the offline test brings up loopback in a new namespace
+command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
