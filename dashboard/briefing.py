@@ -57,7 +57,7 @@ def marking_colour(marking: str) -> str:
 
 def caption_lines(catalog: Catalog, snap: Snapshot, count: int) -> tuple[str, str]:
     """(filter sentence, footer) as printed on every product."""
-    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    names = catalog.partner_names()
     as_of = snap.spec.as_of.isoformat() if snap.spec.as_of else "all periods"
     sentence = f"{snap.spec.describe(count, names)} · as of: {as_of}"
     footer = f"Generated {snap.generated_at:%Y-%m-%d %H:%M} UTC · data version {catalog.version} · {SOURCE_LINE}"
@@ -67,7 +67,7 @@ def caption_lines(catalog: Catalog, snap: Snapshot, count: int) -> tuple[str, st
 def compose_figure(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> go.Figure:
     """The briefing figure: marking banner, title, map with legend, filter sentence, footer."""
     records = geo.apply(catalog, snap.spec).records
-    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    names = catalog.partner_names()
     fig = build_map(records, display, names, snap.view)
     sentence, footer = caption_lines(catalog, snap, len(records))
     colour = marking_colour(snap.marking)
@@ -135,7 +135,7 @@ class Renderer:
 def bare_map(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> go.Figure:
     """The map alone (no legend or text), for slides that set their own text."""
     records = geo.apply(catalog, snap.spec).records
-    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    names = catalog.partner_names()
     fig = build_map(records, display, names, snap.view)
     fig.update_layout(width=1200, height=720, showlegend=False, margin={"l": 0, "r": 0, "t": 0, "b": 0})
     return fig

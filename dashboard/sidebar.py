@@ -23,7 +23,7 @@ def render_presets(where=st, columns: int = 1, key: str = "preset") -> None:
 
 def render_filters(catalog: Catalog, today: dt.date) -> state.ViewState:
     """Draw the shared filter widgets in the sidebar and return the resulting view state."""
-    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    names = catalog.partner_names()
     sb = st.sidebar
     sb.markdown("### Filters")
     with sb.expander("Region presets", expanded=False):

@@ -54,11 +54,8 @@ class Catalog:
         hit = self.records[self.records["id"] == record_id]
         return None if hit.empty else hit.iloc[0]
 
-    def partner_name(self, code: str) -> str:
-        names = self._partner_names()
-        return names.get(code, code)
-
-    def _partner_names(self) -> dict[str, str]:
+    def partner_names(self) -> dict[str, str]:
+        """Partner code -> display name."""
         return dict(zip(self.partners["code"], self.partners["name"], strict=True))
 
 

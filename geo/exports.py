@@ -33,7 +33,7 @@ def neutralise(value: object) -> object:
 
 def records_table(catalog: Catalog) -> pd.DataFrame:
     """The catalog's records as a flat table of text: lists joined, labels spelled out, sources included."""
-    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    names = catalog.partner_names()
     rec = catalog.records
     out = pd.DataFrame({
         "id": rec["id"],

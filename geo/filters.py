@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -177,5 +177,3 @@ def matching_ids(catalog: Catalog, spec: FilterSpec) -> tuple[str, ...]:
     """Ids of the selected records, in catalog order: small and hashable, for caches and URLs."""
     return tuple(catalog.records["id"][mask(catalog, spec)])
 
-
-SPEC_FIELDS = tuple(f.name for f in fields(FilterSpec))

@@ -60,7 +60,7 @@ def render() -> None:
     view = state.current()
     spec = view.spec
     records = data.filtered(catalog, spec)
-    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    names = catalog.partner_names()
 
     pending = state.pop_pending_frame()
     if pending is not None:

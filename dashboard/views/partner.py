@@ -15,7 +15,7 @@ def render() -> None:
     catalog = data.current().catalog
     assert catalog is not None
     view = state.current()
-    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    names = catalog.partner_names()
     involved = sorted({p for ps in catalog.records["partners"] for p in ps}, key=lambda c: names.get(c, c))
     default = view.partner if view.partner in involved else (view.spec.partners[0] if view.spec.partners else involved[0])
     st.title("Partner profile")

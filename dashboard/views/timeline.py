@@ -14,7 +14,7 @@ def render() -> None:
     catalog = data.current().catalog
     assert catalog is not None
     view = state.current()
-    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    names = catalog.partner_names()
     st.title("Timeline")
     records = data.filtered(catalog, view.spec)
     st.caption(view.spec.describe(len(records), names))

@@ -10,7 +10,7 @@ from geo import Catalog, FilterSpec, apply, display_geometry
 
 
 def names(catalog: Catalog) -> dict[str, str]:
-    return dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    return catalog.partner_names()
 
 
 def test_map_uses_only_offline_maplibre_traces(catalog: Catalog) -> None:

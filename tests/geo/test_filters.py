@@ -79,7 +79,7 @@ def test_spec_is_canonical_and_hashable() -> None:
     ],
 )
 def test_describe(catalog: Catalog, spec: FilterSpec, count: int | None, sentence: str) -> None:
-    names = dict(zip(catalog.partners["code"], catalog.partners["name"], strict=True))
+    names = catalog.partner_names()
     assert spec.describe(count, names) == sentence
 
 
