@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard.style import BORDERS, DEFAULT_VIEW, HIGHLIGHT, LAND, POINT_CELL_STYLE, ROUTE_LINE, STYLES, LayerStyle
-from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, PRECISION_LABELS, STATUS_LABELS, DisplayGeometry
+from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, PRECISION_LABELS, STATUS_LABELS, DisplayGeometry, in_force
 
 DASHES = {"solid": None, "dash": [3, 2], "dot": [1, 1.5]}
 MAX_HOVER_LINES = 6
@@ -196,8 +196,9 @@ def build_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[st
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
-def build_timeline(records: pd.DataFrame, activations: pd.DataFrame, as_of: dt.date | None, today: dt.date) -> go.Figure:
-    """A Gantt of agreements, operations, projects, postings and coordination-point activations."""
+def build_timeline(records: pd.DataFrame, as_of: dt.date | None, today: dt.date) -> go.Figure:
+    """A Gantt of agreements, operations, projects, postings and coordination-point activations (each
+    record's ``periods``, which already hold the activation periods)."""
     rows = []
     for rec in records.to_dict("records"):
         periods = rec["periods"]
@@ -238,9 +239,7 @@ def kpis(records: pd.DataFrame, as_of: dt.date) -> dict[str, int]:
     partners: set[str] = set()
     for inst, periods, status, ps in zip(records["instrument"], records["periods"], records["status"], records["partners"], strict=True):
         partners.update(ps)
-        if status in ("under_negotiation", "signed"):
-            continue
-        if any(((s is None and status == "active") or (s is not None and s <= as_of)) and (e is None or as_of <= e) for s, e in periods):
+        if in_force(periods, status, as_of):
             active[inst] = active.get(inst, 0) + 1
     return {
         "Status agreements in force": active.get("status_agreement", 0),

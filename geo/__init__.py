@@ -5,7 +5,7 @@ The dashboard imports only from this facade. This package never imports streamli
 
 from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_catalog
 from geo.errors import DataError, DataFileError, Problem, ValidationError
-from geo.filters import FilterSpec, apply, mask, matching_ids, route_partners
+from geo.filters import FilterSpec, apply, in_force, mask, matching_ids, route_partners
 from geo.io import data_version
 from geo.schema import (
     INSTRUMENT_BY_KEY,
@@ -44,6 +44,7 @@ __all__ = [
     "data_version",
     "display_geometry",
     "fold",
+    "in_force",
     "load_catalog",
     "mask",
     "matching_ids",

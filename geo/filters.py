@@ -113,6 +113,11 @@ def _covers(periods: Iterable[Period], day: dt.date, open_start: bool) -> bool:
     return False
 
 
+def in_force(periods: Iterable[Period], status: str, day: dt.date) -> bool:
+    """Was a record with these periods and this status in force or active on ``day``? (the as-of rule)"""
+    return status not in NOT_IN_FORCE and _covers(periods, day, status == "active")
+
+
 def _overlaps(periods: Iterable[Period], lo: dt.date | None, hi: dt.date | None, open_start: bool) -> bool:
     for start, end in periods:
         if start is None and not open_start:
@@ -152,11 +157,11 @@ def mask(catalog: Catalog, spec: FilterSpec) -> np.ndarray:
     if spec.as_of or spec.period_start or spec.period_end:
         statuses = rec["status"].to_numpy()
         periods = rec["periods"].to_numpy()
-        in_force = np.fromiter((s not in NOT_IN_FORCE for s in statuses), bool, len(rec))
-        keep &= in_force
+        applied = np.fromiter((s not in NOT_IN_FORCE for s in statuses), bool, len(rec))
+        keep &= applied
         if spec.as_of:
             day = spec.as_of
-            keep &= np.fromiter((_covers(p, day, s == "active") for p, s in zip(periods, statuses, strict=True)), bool, len(rec))
+            keep &= np.fromiter((in_force(p, s, day) for p, s in zip(periods, statuses, strict=True)), bool, len(rec))
         if spec.period_start or spec.period_end:
             lo, hi = spec.period_start, spec.period_end
             keep &= np.fromiter((_overlaps(p, lo, hi, s == "active") for p, s in zip(periods, statuses, strict=True)), bool, len(rec))

@@ -38,7 +38,7 @@ def render() -> None:
                     MapView(center=center, zoom=4.5, height=420))
     left, right = st.columns([2, 3])
     left.plotly_chart(fig, key="partner_map", config={"displaylogo": False}, width="stretch")
-    right.plotly_chart(build_timeline(records, catalog.activations, spec.as_of, dt.date.today()), key="partner_timeline", width="stretch")
+    right.plotly_chart(build_timeline(records, spec.as_of, dt.date.today()), key="partner_timeline", width="stretch")
     for rec in records.to_dict("records"):
         with st.expander(f"{INSTRUMENT_BY_KEY[rec['instrument']].label}: {rec['name']} ({rec['start'] or '?'} – {rec['end'] or 'open'})"):
             st.write(rec["description"])

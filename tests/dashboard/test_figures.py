@@ -68,7 +68,7 @@ def test_hover_line_names_partners_period_status() -> None:
 
 
 def test_timeline_bars_and_as_of_marker(catalog: Catalog) -> None:
-    fig = build_timeline(catalog.records, catalog.activations, dt.date(2021, 6, 15), dt.date(2026, 1, 1))
+    fig = build_timeline(catalog.records, dt.date(2021, 6, 15), dt.date(2026, 1, 1))
     cp = next(t for t in fig.data if t.meta["instrument"] == "coordination_point")
     assert len(cp.y) == 2  # one bar per activation
     assert any("as of 2021-06-15" in a.text for a in fig.layout.annotations)
