@@ -146,7 +146,8 @@ K_NOTICES = "bb_notices"
 K_PARTNERS, K_ROUTES, K_INSTRUMENTS, K_REGIONS, K_STATUS = "f_partners", "f_routes", "f_instruments", "f_regions", "f_status"
 K_ASOF_ON, K_ASOF, K_PERIOD_ON, K_PERIOD, K_TEXT = "f_asof_on", "f_asof", "f_period_on", "f_period", "f_text"
 K_SELECTED, K_CENTER, K_ZOOM, K_PRESENT, K_PARTNER = "v_selected", "v_center", "v_zoom", "v_present", "v_partner"
-K_LAST_PICK = "v_last_pick"  # the last map click handled, so a persisting chart selection is not re-applied
+K_LAST_EVENT = "v_last_event"  # token of the last map event handled (a component value persists across reruns)
+K_FRAME_SEQ = "v_frame_seq"  # counts the camera requests of the app (preset, selection, reset); the map applies each once
 K_PENDING_FRAME = "v_pending_frame"  # a row picked in the table: select and frame it on the next draw
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
@@ -219,10 +220,22 @@ def select(record_id: str | None, frame: tuple[tuple[float, float], float] | Non
     """Select a record (from the map, the table or a link) and optionally frame the map on it."""
     st.session_state[K_SELECTED] = record_id
     if frame is not None:
-        st.session_state[K_CENTER], st.session_state[K_ZOOM] = frame
+        frame_map(*frame)
 
 
 def frame_map(center: tuple[float, float], zoom: float) -> None:
+    """Ask the map to move its camera (once): a preset, a selection or a reset."""
+    ss = st.session_state
+    ss[K_CENTER], ss[K_ZOOM] = center, zoom
+    ss[K_FRAME_SEQ] = ss.get(K_FRAME_SEQ, 0) + 1
+
+
+def frame_seq() -> int:
+    return int(st.session_state.get(K_FRAME_SEQ, 0))
+
+
+def note_camera(center: tuple[float, float], zoom: float) -> None:
+    """The user moved the map: remember where (for the link) without asking the map to move."""
     st.session_state[K_CENTER], st.session_state[K_ZOOM] = center, zoom
 
 
@@ -262,11 +275,11 @@ def pop_pending_frame() -> str | None:
     return st.session_state.pop(K_PENDING_FRAME, None)
 
 
-def is_new_pick(picked: str | None) -> bool:
-    """True once per change of the map's click selection (a selection persists across reruns)."""
-    if picked == st.session_state.get(K_LAST_PICK):
+def is_new_event(token: str | None) -> bool:
+    """True once per map event (the component's last value is returned again on every rerun)."""
+    if not token or token == st.session_state.get(K_LAST_EVENT):
         return False
-    st.session_state[K_LAST_PICK] = picked
+    st.session_state[K_LAST_EVENT] = token
     return True
 
 

@@ -11,23 +11,28 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import briefing, data, details, sidebar, state
-from dashboard.figures import MapView, build_map, kpis
+from dashboard.figures import MapView, kpis, map_spec
+from dashboard.live_map import Frame, geometry_file, live_map
 from geo import INSTRUMENT_BY_KEY, STATUS_LABELS, route_partners
 
 MAP_KEY = "situation_map"
 TABLE_KEY = "record_table"
 
 
-def picked_id(event: object) -> str | None:
-    """The record id of the first clicked/selected map feature in a plotly_chart selection event."""
-    selection = event.get("selection", {}) if hasattr(event, "get") else {}
-    for point in selection.get("points", []) if hasattr(selection, "get") else []:
-        custom = point.get("customdata")
-        if isinstance(custom, list) and custom:
-            custom = custom[0]
-        if isinstance(custom, str) and custom:
-            return custom.split("|")[0]
-    return None
+def handle_event(event: object, catalog) -> bool:
+    """Act once on the live map's last event; True when the page must rerun to show its result."""
+    if not isinstance(event, dict) or not state.is_new_event(event.get("token")):
+        return False
+    if event.get("kind") == "click" and isinstance(event.get("id"), str) and catalog.record(event["id"]) is not None:
+        state.select(event["id"])  # a click opens the details; the camera stays where the user put it
+        return True
+    if event.get("kind") == "view":
+        center, zoom = event.get("center"), event.get("zoom")
+        if (isinstance(center, list) and len(center) == 2 and all(isinstance(v, int | float) for v in center)
+                and isinstance(zoom, int | float) and -90 <= center[0] <= 90 and 0 <= zoom <= 22):
+            lon = (float(center[1]) + 180) % 360 - 180  # MapLibre may report a longitude beyond ±180 after panning
+            state.note_camera((round(float(center[0]), 4), round(lon, 4)), round(float(zoom), 2))
+    return False
 
 
 def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> None:
@@ -71,12 +76,15 @@ def render() -> None:
             state.select(pending)
         view = state.current()
 
+    # Every element above the map is always emitted (an empty placeholder where nothing is shown), so the
+    # map keeps its position in the page and is never remounted by a filter change (see dashboard.live_map).
     head, toggle = st.columns([5, 1])
     head.title("Beyond Borders")
     toggle.button("Leave presentation" if view.present else "Presentation mode", on_click=state.toggle_present,
                   key="present_toggle", width="stretch")
+    stage = st.container()
     if view.present:
-        sidebar.render_presets(st, columns=len(sidebar.PRESETS), key="stage_preset")
+        sidebar.render_presets(stage, columns=len(sidebar.PRESETS), key="stage_preset")
     st.caption(spec.describe(len(records), names))
 
     as_of = spec.as_of or dt.date.today()
@@ -84,8 +92,9 @@ def render() -> None:
     for col, (label, value) in zip(cols, kpis(records, as_of).items(), strict=True):
         col.metric(label, value, help=f"For the current filter, as of {as_of.isoformat()}")
 
+    notice = st.empty()
     if records.empty:
-        st.info("No record matches the current filter. Widen or reset the filters in the sidebar.")
+        notice.info("No record matches the current filter. Widen or reset the filters in the sidebar.")
 
     map_view = MapView(
         center=view.center, zoom=view.zoom, selected=view.selected,
@@ -93,22 +102,21 @@ def render() -> None:
         layers=spec.instruments or tuple(INSTRUMENT_BY_KEY),
         height=720 if view.present else 600,
     )
-    # Built on every run, not cached: a figure returned from st.cache_data (a copy) stops Streamlit from
-    # reporting clicks on it (measured with Streamlit 1.67); building it takes tens of milliseconds.
-    fig = build_map(records, data.display(catalog.version, catalog), names, map_view)
-    left, right = st.columns([3, 1]) if view.selected else (st.container(), None)
+    display = data.display(catalog.version, catalog)
+    spec_ = map_spec(records, display, names, map_view)
+    left, right = st.columns([3, 1])
     with left:
-        event = st.plotly_chart(fig, key=MAP_KEY, on_select="rerun", selection_mode=("points",),
-                                config={"displaylogo": False, "scrollZoom": True}, width="stretch")
+        event = live_map(spec_, geometry_file(display, catalog.version), Frame(state.frame_seq(), view.center, view.zoom),
+                         map_view.height, key=MAP_KEY, config={"displaylogo": False, "scrollZoom": True, "displayModeBar": False})
         st.caption("Locations marked 'approximate' are drawn at a city centre or as the whole country. "
                    "Country outlines: Natural Earth (public domain); de facto boundaries, no recognition implied.")
-    picked = picked_id(event)
-    if state.is_new_pick(picked) and picked:
-        state.select(picked)  # a new click on the map (not the same selection seen again): open its details
+    if handle_event(event, catalog):
         st.rerun()
-    if right is not None and view.selected:
-        with right:
+    with right:
+        if view.selected:
             details.render_details(catalog, view.selected, names)
+        else:
+            st.caption("Click a symbol or area on the map, or a row of the table, to see its details and sources.")
 
     render_export_panel(catalog, view, map_view)
 

@@ -33,8 +33,16 @@ def run(params: dict[str, str] | None = None, page: str | None = None) -> AppTes
     return at
 
 
-def map_ids(at: AppTest, n: int = 0) -> set[str]:
-    spec = json.loads(at.get("plotly_chart")[n].proto.spec)
+def live_map_args(at: AppTest) -> dict:
+    """The arguments the situation page sent to its live map component (spec, frame, outlines file)."""
+    (element,) = at.get("component_instance")
+    return json.loads(element.proto.json_args)
+
+
+def map_ids(at: AppTest) -> set[str]:
+    """Record ids drawn on the page's map: the live map on the situation page, a plotly chart elsewhere."""
+    found = at.get("component_instance")
+    spec = json.loads(found[0].proto.json_args)["spec"] if found else json.loads(at.get("plotly_chart")[0].proto.spec)
     return {i for t in spec["data"] if t.get("customdata") for row in t["customdata"] for i in row[0].split("|")}
 
 
@@ -55,8 +63,8 @@ def test_deep_link_reproduces_the_view(toy: Path) -> None:
     assert "2 records: status agreements and operations with executive powers in the Western Balkans" in captions(at)
     assert map_ids(at) == {"sa-alb-1", "op-alb"}
     assert any(m.value.startswith("#### JO Albania") for m in at.markdown)  # details panel open
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert spec["layout"]["map"]["zoom"] == 5 and spec["layout"]["map"]["center"] == {"lat": 41, "lon": 20}
+    frame = live_map_args(at)["frame"]
+    assert frame["zoom"] == 5 and frame["center"] == [41, 20]
     assert at.query_params["sel"] == ["op-alb"] or at.query_params["sel"] == "op-alb"
 
 
@@ -77,6 +85,35 @@ def test_each_filter_changes_the_map_and_the_url(toy: Path, widget: str, value: 
     assert not at.exception
     assert map_ids(at) == expected
     assert any(v for k, v in at.query_params.items() if k in ("partners", "routes", "instruments", "regions", "status"))
+
+
+def test_map_click_selects_and_camera_move_goes_into_the_link(toy: Path) -> None:
+    """The live map's events (simulated by setting its value, as the browser does): a click opens the
+    record; a pan/zoom by the user updates the link but does not ask the map to move (same frame seq)."""
+    at = run()
+    seq = live_map_args(at)["frame"]["seq"]
+    at.session_state["situation_map"] = {"kind": "click", "id": "lo-bel", "token": "a"}
+    at.run()
+    assert at.query_params["sel"] in ("lo-bel", ["lo-bel"])
+    assert any(m.value.startswith("#### FLO Belgrade") for m in at.markdown)  # the details panel
+    at.session_state["situation_map"] = {"kind": "view", "center": [44.1, 380.5], "zoom": 6.25, "token": "b"}
+    at.run()
+    assert at.query_params["lat"] in ("44.1000", ["44.1000"]) and at.query_params["lon"] in ("20.5000", ["20.5000"])
+    assert at.query_params["zoom"] in ("6.25", ["6.25"])
+    assert live_map_args(at)["frame"]["seq"] == seq  # the map is not told to move where the user already is
+    # a stale event (same token) is not applied twice; a bogus one is ignored
+    at.session_state["situation_map"] = {"kind": "click", "id": "ghost", "token": "c"}
+    at.run()
+    assert not at.exception and at.query_params["sel"] in ("lo-bel", ["lo-bel"])
+    # a preset asks for a new frame
+    next(b for b in at.button if b.label == "Sahel").click().run()
+    assert live_map_args(at)["frame"]["seq"] == seq + 1
+
+
+def test_map_sends_outline_references_not_outlines(toy: Path) -> None:
+    args = live_map_args(run())
+    assert args["geometry_url"].startswith("geometry-") and len(json.dumps(args["spec"])) < 50_000
+    assert all("$ref" in layer["source"] for layer in args["spec"]["layout"]["map"]["layers"])
 
 
 def test_text_and_as_of_filters(toy: Path) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from dashboard.figures import MapView, build_map, build_timeline, hover_line, kpis
+import orjson
+
+from dashboard.figures import MapView, build_map, build_timeline, hover_line, kpis, map_spec, resolve
 from geo import Catalog, FilterSpec, apply, display_geometry
 
 
@@ -56,9 +58,33 @@ def test_selection_and_route_are_highlighted(catalog: Catalog) -> None:
     plain = build_map(catalog.records, disp, names(catalog), MapView())
     fig = build_map(catalog.records, disp, names(catalog), MapView(selected="lo-bel", route_countries=("ALB", "SRB")))
     assert any(t.meta.get("form") == "selection" for t in fig.data)
-    assert len(fig.layout.map.layers) == len(plain.layout.map.layers) + 1  # the route outline
+
+    def drawn(f) -> list[list[str]]:  # feature ids of each map layer; the layer list itself never changes
+        return [[feat["id"] for feat in layer.source["features"]] for layer in f.layout.map.layers]
+
+    assert len(fig.layout.map.layers) == len(plain.layout.map.layers)
+    changed = [(a, b) for a, b in zip(drawn(plain), drawn(fig), strict=True) if a != b]
+    assert changed == [([], ["ALB", "SRB"])]  # the route outline
     area = build_map(catalog.records, disp, names(catalog), MapView(selected="pr-eap"))
-    assert len(area.layout.map.layers) == len(plain.layout.map.layers) + 1  # the selected area outline
+    changed = [(a, b) for a, b in zip(drawn(plain), drawn(area), strict=True) if a != b]
+    assert changed == [([], ["pr-eap"])]  # the selected area outline
+
+
+def test_map_spec_keeps_trace_identity_and_layer_order(catalog: Catalog) -> None:
+    """The live map updates in place only if traces keep their uid and layers their order across filters."""
+    disp = display_geometry(catalog)
+    full = map_spec(catalog.records, disp, names(catalog), MapView())
+    few = map_spec(catalog.records[catalog.records["instrument"] == "liaison_officer"], disp, names(catalog), MapView())
+    uids = [t["uid"] for t in full["data"]]
+    assert len(set(uids)) == len(uids)
+    assert {t["uid"] for t in few["data"]} <= set(uids)
+    assert [lay["type"] for lay in full["layout"]["map"]["layers"]] == [lay["type"] for lay in few["layout"]["map"]["layers"]]
+    # outlines are references in the spec (small), resolved into GeoJSON only for a self-contained figure
+    assert all("$ref" in lay["source"] for lay in full["layout"]["map"]["layers"])
+    assert len(orjson.dumps(full)) < 200_000
+    resolved = resolve(full, disp)
+    assert resolved["layout"]["map"]["layers"][0]["source"]["type"] == "FeatureCollection"
+    assert len(resolved["layout"]["map"]["layers"][0]["source"]["features"]) == len(disp.countries)
 
 
 def test_hover_line_names_partners_period_status() -> None:

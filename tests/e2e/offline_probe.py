@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, RequestLog, start_app
+from tests.e2e.test_browser import wait_map
 
 
 def main() -> int:
@@ -27,12 +28,8 @@ def main() -> int:
             log = RequestLog()
             page.on("request", log.record)
             page.goto(url + "/")
-            page.wait_for_function(
-                "() => { const gd = document.querySelector('.js-plotly-plot'); return gd && gd.data && gd.data.length > 0"
-                " && document.querySelector('canvas.maplibregl-canvas') && gd._fullLayout.map._subplot.map.loaded(); }",
-                timeout=60_000,
-            )
-            traces = page.evaluate("() => document.querySelector('.js-plotly-plot').data.length")
+            frame = wait_map(page, timeout=60_000)
+            traces = frame.evaluate("() => document.getElementById('map').data.length")
             browser.close()
         print(json.dumps({"traces": traces, "foreign": log.foreign(url), "requests": len(log.urls)}))
         return 0

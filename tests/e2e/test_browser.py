@@ -11,29 +11,38 @@ import geo
 pytestmark = pytest.mark.e2e
 
 MAP_IDS_JS = """() => {
-  const plots = [...document.querySelectorAll('.js-plotly-plot')];
+  const gd = document.getElementById('map');
   const ids = new Set();
-  for (const gd of plots.slice(0, 1)) for (const t of (gd.data || [])) for (const c of (t.customdata || [])) for (const i of String(c[0]).split('|')) ids.add(i);
+  for (const t of (gd.data || [])) for (const c of (t.customdata || [])) for (const i of String(c[0]).split('|')) ids.add(i);
   return [...ids].sort();
 }"""
+LIVE_MAP = "iframe[title='dashboard.live_map.live_map']"
 
 
-def wait_map(page, timeout: float = 30_000) -> None:
-    page.wait_for_selector("canvas.maplibregl-canvas", timeout=timeout)
-    page.wait_for_function("() => { const gd = document.querySelector('.js-plotly-plot'); return gd && gd.data && gd.data.length > 0; }", timeout=timeout)
+def wait_map(page, timeout: float = 30_000):
+    """The live map's frame once it has drawn a spec and MapLibre has loaded."""
+    frame = page.wait_for_selector(LIVE_MAP, timeout=timeout).content_frame()
+    frame.wait_for_selector("canvas.maplibregl-canvas", timeout=timeout)
+    frame.wait_for_function("() => document.body.dataset.specKey && document.getElementById('map')._fullLayout.map._subplot.map.loaded()",
+                            timeout=timeout)
+    return frame
 
 
-def map_ids(page) -> list[str]:
-    return page.evaluate(MAP_IDS_JS)
+def map_ids(frame) -> list[str]:
+    return frame.evaluate(MAP_IDS_JS)
+
+
+def map_camera(frame) -> dict:
+    return frame.evaluate("() => { const m = document.getElementById('map')._fullLayout.map; return {lat: m.center.lat, lon: m.center.lon, zoom: m.zoom}; }")
 
 
 def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> None:
     page.goto(app_url + "/")
-    wait_map(page)
+    frame = wait_map(page)
     # the map canvas has actually drawn pixels (not a blank canvas)
-    drawn = page.evaluate("""() => { const c = document.querySelector('canvas.maplibregl-canvas'); return c.width > 100 && c.height > 100; }""")
+    drawn = frame.evaluate("""() => { const c = document.querySelector('canvas.maplibregl-canvas'); return c.width > 100 && c.height > 100; }""")
     assert drawn
-    everything = map_ids(page)
+    everything = map_ids(frame)
     catalog = geo.load_catalog(geo.data_dir())
     drawable = {r.id for r in catalog.records.itertuples() if r.geometry is not None}
     assert set(everything) == drawable
@@ -42,8 +51,8 @@ def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> Non
     page.get_by_text("Region presets").click()
     page.get_by_role("button", name="Western Balkans").first.click()
     page.wait_for_url(re.compile(r"regions=western_balkans"), timeout=20_000)
-    page.wait_for_function(f"() => {{ const gd = document.querySelector('.js-plotly-plot'); return gd && gd.data && (({MAP_IDS_JS})().length < {len(everything)}); }}", timeout=20_000)
-    wb = map_ids(page)
+    frame.wait_for_function(f"() => ({MAP_IDS_JS})().length < {len(everything)}", timeout=20_000)
+    wb = map_ids(frame)
     expected = set(geo.matching_ids(catalog, geo.FilterSpec(regions=("western_balkans",)))) & drawable
     assert set(wb) == expected and 0 < len(wb) < len(everything)
     assert "zoom=" in page.url and "lat=" in page.url
@@ -69,11 +78,47 @@ def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> Non
 
 def test_deep_link_opens_the_same_view(page, app_url: str) -> None:
     page.goto(app_url + "/?instruments=liaison_officer&zoom=4&lat=44&lon=20")
-    wait_map(page)
-    ids = map_ids(page)
+    frame = wait_map(page)
+    ids = map_ids(frame)
     assert ids and all(i.startswith("lo-") for i in ids)
-    zoom = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.map.zoom")
-    assert zoom == 4
+    camera = map_camera(frame)
+    assert camera["zoom"] == pytest.approx(4) and camera["lat"] == pytest.approx(44, abs=0.01)
+    assert page.request_log.foreign(app_url) == []
+
+
+def test_user_pan_and_zoom_go_into_the_link_and_survive_a_filter_change(page, app_url: str) -> None:
+    page.goto(app_url + "/")
+    frame = wait_map(page)
+    box = page.locator(LIVE_MAP).bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + 250
+    page.mouse.move(x, y)
+    for _ in range(3):  # zoom in with the wheel, as a user does
+        page.mouse.wheel(0, -300)
+        page.wait_for_timeout(250)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 150, y + 60, steps=8)
+    page.mouse.up()
+    frame.wait_for_function("() => !document.getElementById('map')._fullLayout.map._subplot.map.isMoving()")
+    moved = map_camera(frame)
+    assert moved["zoom"] > 2.6
+    # the app hears about the move and writes it into the link
+    page.wait_for_function(
+        "([z, lat]) => { const q = new URLSearchParams(location.search); "
+        "return Math.abs(+q.get('zoom') - z) < 0.006 && Math.abs(+q.get('lat') - lat) < 0.001; }",
+        arg=[moved["zoom"], moved["lat"]], timeout=20_000)
+    got = {k: float(re.search(rf"{k}=(-?[0-9.]+)", page.url).group(1)) for k in ("lat", "lon", "zoom")}
+    assert got["zoom"] == pytest.approx(moved["zoom"], abs=0.006) and got["lat"] == pytest.approx(moved["lat"], abs=0.001)
+    # a filter change redraws the data in place: same map, camera where the user left it
+    frame.evaluate("() => { window.sameMap = true; }")
+    before = frame.evaluate("() => document.body.dataset.specKey")
+    page.get_by_text("Only what was in force on a day").click()
+    frame.wait_for_function("(b) => document.body.dataset.specKey !== b", arg=before, timeout=20_000)
+    assert frame.evaluate("() => window.sameMap === true")  # the frame was not reloaded
+    after = map_camera(frame)
+    assert after["zoom"] == pytest.approx(moved["zoom"], abs=1e-6) and after["lat"] == pytest.approx(moved["lat"], abs=1e-6)
+    assert "asof=" in page.url
     assert page.request_log.foreign(app_url) == []
 
 
@@ -83,17 +128,19 @@ def test_clicking_a_map_symbol_opens_its_details(page, app_url: str) -> None:
     target = catalog.record("lo-ankara")
     assert target is not None
     page.goto(app_url + "/?instruments=liaison_officer")
-    wait_map(page)
-    page.wait_for_function("() => document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map.loaded()", timeout=30_000)
-    xy = page.evaluate(
-        """([lon, lat]) => { const m = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
+    frame = wait_map(page)
+    xy = frame.evaluate(
+        """([lon, lat]) => { const m = document.getElementById('map')._fullLayout.map._subplot.map;
              const p = m.project([lon, lat]); const r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
         [float(target["lon"]), float(target["lat"])],
     )
+    box = page.locator(LIVE_MAP).bounding_box()
+    assert box is not None
+    xy = [xy[0] + box["x"], xy[1] + box["y"]]  # from the map's frame to the page
     page.mouse.move(xy[0], xy[1])
     page.mouse.click(xy[0], xy[1])
     page.wait_for_selector("text=Close details", timeout=20_000)
     page.wait_for_function("() => location.search.includes('sel=lo-ankara')", timeout=20_000)
-    assert page.get_by_text(target["name"]).count() > 0
-    assert page.get_by_text("approximate: city centre").count() > 0  # the location precision is shown
+    page.get_by_text(target["name"]).first.wait_for(timeout=20_000)  # waits, raises if it never shows
+    page.get_by_text("approximate: city centre").first.wait_for(timeout=20_000)  # the location precision is shown
     assert page.request_log.foreign(app_url) == []

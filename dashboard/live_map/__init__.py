@@ -1,0 +1,95 @@
+"""The live situation map: a small Streamlit component that keeps one map mounted and updates it in place.
+
+Why not ``st.plotly_chart``: Streamlit (1.67) puts a hash of the figure into the chart's element id, so
+every filter change unmounted and restarted the whole MapLibre map (about 1 s in the browser), threw away
+the user's pan and zoom, and never reported the camera back. This component:
+
+- serves its page, plotly.js (from the installed ``plotly`` package) and the outlines of each data version
+  from the app itself, as files of the component (no CDN, same origin);
+- sends, on each rerun, only the map spec with outline *references* (``dashboard.figures.map_spec``),
+  a few tens of kilobytes; the browser resolves them against the outlines it fetched once per version;
+- moves the camera only when the app asks for a new frame (``Frame.seq``), so a filter change keeps the
+  user's view;
+- returns clicks (``{"kind": "click", "id": …}``) and camera moves (``{"kind": "view", "center", "zoom"}``),
+  each with a unique ``token`` so the app acts on each event once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+import plotly
+
+from geo import DisplayGeometry
+
+FRONTEND = Path(__file__).resolve().parent
+FRONTEND_FILES = ("index.html", "main.js")
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+
+_component = None
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A camera the app asks for; the browser applies it once per ``seq``."""
+
+    seq: int
+    center: tuple[float, float]
+    zoom: float
+
+
+def build_dir() -> Path:
+    """The folder the component is served from: our page and script plus plotly.js, by content hash.
+
+    Built in the temp folder on first use (plotly.js is 4.6 MB and stays out of the repository); several
+    app processes may race here, so every file is written to a temporary name and renamed into place.
+    """
+    digest = hashlib.sha1(plotly.__version__.encode())
+    for name in FRONTEND_FILES:
+        digest.update((FRONTEND / name).read_bytes())
+    root = Path(os.environ.get("BB_CACHE_DIR") or Path(tempfile.gettempdir()) / f"beyond-borders-{os.getuid()}")
+    target = root / f"live-map-{digest.hexdigest()[:12]}"
+    target.mkdir(parents=True, exist_ok=True)
+    for name, source in [*((n, FRONTEND / n) for n in FRONTEND_FILES), ("plotly.min.js", PLOTLY_JS)]:
+        if not (target / name).is_file():
+            _atomic_write(target / name, source.read_bytes())
+    return target
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(payload)
+    os.replace(tmp, path)
+
+
+def geometry_file(display: DisplayGeometry, version: str) -> str:
+    """Write the outlines of a data version next to the component (once) and return the file name."""
+    name = f"geometry-{version}.json"
+    path = build_dir() / name
+    if not path.is_file():
+        _atomic_write(path, orjson.dumps({"countries": display.countries, "areas": display.areas},
+                                         option=orjson.OPT_SERIALIZE_NUMPY))
+    return name
+
+
+def spec_key(spec: dict) -> str:
+    """A short content hash of a spec: the browser skips a redraw when it already shows this spec."""
+    return hashlib.sha1(orjson.dumps(spec, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)).hexdigest()[:16]
+
+
+def live_map(spec: dict, geometry: str, frame: Frame, height: int, key: str, config: dict | None = None) -> dict | None:
+    """Draw (or update) the live map and return the last event it sent, if any."""
+    global _component
+    if _component is None:
+        import streamlit.components.v1 as components  # here, so the module imports without Streamlit running
+
+        _component = components.declare_component("live_map", path=str(build_dir()))
+    return _component(spec=spec, geometry_url=geometry, frame={"seq": frame.seq, "center": list(frame.center), "zoom": frame.zoom},
+                      height=height, config=config or {}, spec_key=spec_key(spec), key=key, default=None)
+

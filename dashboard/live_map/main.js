@@ -1,0 +1,141 @@
+// The live situation map (a Streamlit component, protocol v1, without the npm helper library).
+//
+// - The outlines of a data version are fetched once from the app (geometry-<version>.json) and kept;
+//   each rerun sends only a small spec whose outlines are references ({"$ref": "countries", "keys": [...]}).
+// - The map stays mounted: a new spec is applied with Plotly.react, so MapLibre is not restarted and the
+//   user's pan and zoom survive a filter change.
+// - The camera changes only when the server asks for a new frame (frame.seq: a preset, a selection, a link).
+// - Clicks and camera moves by the user go back to the app as the component value {kind, id|center/zoom, token}.
+(function () {
+  "use strict";
+  var gd = document.getElementById("map");
+  var notice = document.getElementById("notice");
+  var geometry = null;       // {countries: {key: geometry}, areas: {...}, full: {countries: FC, areas: FC}}
+  var geometryUrl = null;
+  var geometryPromise = null;
+  var lastKey = null;        // spec key last drawn
+  var lastFrameSeq = null;   // frame request last applied
+  var plotted = false;
+  var moveTimer = null;
+
+  function post(type, extra) {
+    var msg = { isStreamlitMessage: true, type: type };
+    for (var k in extra) { msg[k] = extra[k]; }
+    window.parent.postMessage(msg, "*");
+  }
+  function setValue(value) { post("streamlit:setComponentValue", { value: value, dataType: "json" }); }
+  function setHeight(h) { post("streamlit:setFrameHeight", { height: h }); }
+  function token() { return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8); }
+
+  function collection(shapes, keys) {
+    var features = [];
+    for (var i = 0; i < keys.length; i++) {
+      var g = shapes[keys[i]];
+      if (g) { features.push({ type: "Feature", id: keys[i], properties: {}, geometry: g }); }
+    }
+    return { type: "FeatureCollection", features: features };
+  }
+
+  function loadGeometry(url) {
+    if (url === geometryUrl && geometryPromise) { return geometryPromise; }
+    geometryUrl = url;
+    geometryPromise = fetch(url, { cache: "force-cache" }).then(function (r) {
+      if (!r.ok) { throw new Error("outlines " + url + ": HTTP " + r.status); }
+      return r.json();
+    }).then(function (g) {
+      geometry = {
+        countries: g.countries, areas: g.areas,
+        full: { countries: collection(g.countries, Object.keys(g.countries)), areas: collection(g.areas, Object.keys(g.areas)) }
+      };
+    });
+    return geometryPromise;
+  }
+
+  function isRef(x) { return x && typeof x === "object" && x["$ref"] !== undefined; }
+
+  function resolve(spec) {
+    var data = spec.data.map(function (t) {
+      if (!isRef(t.geojson)) { return t; }
+      var copy = Object.assign({}, t);
+      copy.geojson = geometry.full[t.geojson["$ref"]];  // one shared object: choropleths draw only their locations
+      return copy;
+    });
+    var layout = Object.assign({}, spec.layout);
+    layout.map = Object.assign({}, spec.layout.map);
+    layout.map.layers = (spec.layout.map.layers || []).map(function (l) {
+      if (!isRef(l.source)) { return l; }
+      var copy = Object.assign({}, l);
+      var ref = l.source;
+      copy.source = ref.keys ? collection(geometry[ref["$ref"]], ref.keys) : geometry.full[ref["$ref"]];
+      return copy;
+    });
+    return { data: data, layout: layout };
+  }
+
+  function camera() {
+    var m = gd._fullLayout && gd._fullLayout.map;
+    return m ? { center: { lat: m.center.lat, lon: m.center.lon }, zoom: m.zoom } : null;
+  }
+
+  function onClick(ev) {
+    var p = ev && ev.points && ev.points[0];
+    if (!p) { return; }
+    var cd = p.customdata;
+    if (Array.isArray(cd)) { cd = cd[0]; }
+    if (typeof cd !== "string" || !cd) { return; }
+    setValue({ kind: "click", id: cd.split("|")[0], token: token() });
+  }
+
+  function onRelayout(ev) {
+    if (!ev || (ev["map.center"] === undefined && ev["map.zoom"] === undefined)) { return; }
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(function () {
+      var c = camera();
+      if (c) {
+        setValue({ kind: "view", center: [c.center.lat, c.center.lon], zoom: c.zoom, token: token() });
+      }
+    }, 400);
+  }
+
+  function draw(args) {
+    var frameChanged = args.frame.seq !== lastFrameSeq;
+    if (args.spec_key === lastKey && !frameChanged) { return Promise.resolve(); }
+    var fig = resolve(args.spec);
+    var cam = frameChanged || !plotted ? { center: { lat: args.frame.center[0], lon: args.frame.center[1] }, zoom: args.frame.zoom } : camera();
+    fig.layout.map.center = cam.center;
+    fig.layout.map.zoom = cam.zoom;
+    fig.layout.uirevision = "frame-" + args.frame.seq;
+    var started = performance.now();
+    var call = plotted ? Plotly.react : Plotly.newPlot;
+    return call(gd, fig.data, fig.layout, args.config).then(function () {
+      if (!plotted) {
+        gd.on("plotly_click", onClick);
+        gd.on("plotly_relayout", onRelayout);
+        plotted = true;
+      }
+      lastKey = args.spec_key;
+      lastFrameSeq = args.frame.seq;
+      // For tests and the benchmark: what is drawn, and how long Plotly took.
+      document.body.dataset.specKey = args.spec_key;
+      document.body.dataset.frameSeq = String(args.frame.seq);
+      document.body.dataset.drawMs = String(Math.round(performance.now() - started));
+    });
+  }
+
+  var queue = Promise.resolve();
+  window.addEventListener("message", function (event) {
+    var msg = event.data;
+    if (!msg || msg.type !== "streamlit:render") { return; }
+    var args = msg.args;
+    setHeight(args.height);
+    gd.style.height = args.height + "px";
+    queue = queue.then(function () { return loadGeometry(args.geometry_url); })
+      .then(function () { return draw(args); })
+      .then(function () { notice.style.display = "none"; })
+      .catch(function (err) {
+        notice.textContent = "The map could not be drawn: " + err.message + ". Reload the page; the table below still works.";
+        notice.style.display = "block";
+      });
+  });
+  post("streamlit:componentReady", { apiVersion: 1 });
+})();
