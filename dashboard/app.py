@@ -27,18 +27,36 @@ today = dt.date.today()
 state.init_session(set(catalog.partners["code"]), set(catalog.records["id"]), today)
 for notice in state.pop_notices():
     st.toast(notice)
-if loaded.problem:
-    st.warning(
-        f"Showing the last good data (version {catalog.version}). The newest data has problems and was not "
-        f"loaded:\n\n{loaded.problem}"
-    )
 
+
+@st.fragment(run_every=data.refresh_seconds() or None)
+def freshness(shown: str) -> None:
+    """Check the data version on an interval (cheap); when it changed, rerun the page in place: the
+    filters, selection and map camera are session state and survive, and the map updates without reload."""
+    latest = data.current()
+    changed_at = data.data_changed_at()
+    stamp = f"{changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else "unknown"
+    every = f" every {data.refresh_seconds():g} s" if data.refresh_seconds() else " (auto-refresh off)"
+    st.caption(f"Data as of {stamp} · version `{latest.version}` · checked {latest.checked_at:%H:%M:%S} UTC{every}")
+    if latest.version != shown:
+        st.rerun(scope="app")
+
+
+# One container, always present, holds the status lines: whatever shows in it, the elements below keep
+# their place in the page, so the live map is not remounted when a warning comes or goes.
 view = sidebar.render_filters(catalog, today)
-if view.present:
-    st.markdown(
-        "<style>html, body, [class*='st-'] {font-size: 1.15rem;} h1 {font-size: 2.6rem !important;}</style>",
-        unsafe_allow_html=True,
-    )
+with st.container():
+    freshness(loaded.version)
+    if loaded.problem:
+        st.warning(
+            f"Showing the last good data (version {catalog.version}). The newest data has problems and was not "
+            f"loaded:\n\n{loaded.problem}"
+        )
+    if view.present:
+        st.markdown(
+            "<style>html, body, [class*='st-'] {font-size: 1.15rem;} h1 {font-size: 2.6rem !important;}</style>",
+            unsafe_allow_html=True,
+        )
 
 pages = st.navigation(
     [

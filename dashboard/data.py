@@ -5,11 +5,15 @@
 - If the newest version is broken (or the directory vanished), the last good catalog of this process is
   served together with the problem, so the map never goes blank because someone saved a broken file.
 - Derived results are keyed on small hashable values: (version, FilterSpec).
+- Every good version this process has served is remembered with the time it was first seen and the
+  fingerprints of its records, so a session can ask what changed since it opened, or since a time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +22,51 @@ import streamlit as st
 
 import geo
 from geo import Catalog, DataError, DisplayGeometry, FilterSpec
+from geo.changes import Changes, Entry, diff, fingerprints
+from geo.io import data_files
+
+log = logging.getLogger(__name__)
 
 _LAST_GOOD: dict[str, Catalog] = {}  # data directory -> last catalog that validated (process-wide)
 _LOCK = threading.Lock()
+MAX_HISTORY = 500  # versions remembered per data source (a version a minute is eight hours)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A good data version as first seen by this process."""
+
+    at: dt.datetime
+    version: str
+    prints: dict[str, Entry]
+
+
+_HISTORY: dict[str, list[Seen]] = {}  # data source -> good versions, oldest first
+
+
+def _env_number(name: str, default: float, low: float, high: float) -> float:
+    """A numeric setting; an unusable value falls back to the default with a log line (never a crash)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        log.warning("%s=%r is not a number from %g to %g; using %g", name, raw, low, high, default)
+        return default
+    return value
+
+
+def refresh_seconds() -> float:
+    """How often an open page checks the data version (``BB_REFRESH_SECONDS``, default 15, 0 = never)."""
+    return _env_number("BB_REFRESH_SECONDS", 15, 0, 3600)
+
+
+def highlight_minutes() -> float:
+    """How long an added or changed record stays highlighted on the map (``BB_CHANGE_HIGHLIGHT_MINUTES``)."""
+    return _env_number("BB_CHANGE_HIGHLIGHT_MINUTES", 15, 0, 7 * 24 * 60)
 
 
 @dataclass(frozen=True)
@@ -52,6 +98,7 @@ def current() -> Loaded:
     if isinstance(result, Catalog):
         with _LOCK:
             _LAST_GOOD[str(directory)] = result
+        _remember(str(directory), result, now)
         return Loaded(result, None, version, now)
     with _LOCK:
         last = _LAST_GOOD.get(str(directory))
@@ -74,3 +121,40 @@ def filtered(catalog: Catalog, spec: FilterSpec):
     """The selected records, in catalog order."""
     ids = set(selected_ids(catalog.version, spec, catalog))
     return catalog.records[catalog.records["id"].isin(ids)]
+
+
+def _remember(source: str, catalog: Catalog, now: dt.datetime) -> None:
+    with _LOCK:
+        history = _HISTORY.setdefault(source, [])
+        if history and history[-1].version == catalog.version:
+            return
+        if any(h.version == catalog.version for h in history):  # back to an earlier version: seen again now
+            history[:] = [h for h in history if h.version != catalog.version]
+    prints = fingerprints(catalog)  # outside the lock: a few milliseconds
+    with _LOCK:
+        history.append(Seen(now, catalog.version, prints))
+        del history[:-MAX_HISTORY]
+
+
+def changes_since(catalog: Catalog, since: dt.datetime) -> tuple[Changes, dt.datetime]:
+    """What changed from the version served at ``since`` to ``catalog``, and the time the comparison starts
+    from (later than ``since`` when this process has no older version: it started after that time)."""
+    source = str(geo.data_dir())
+    with _LOCK:
+        history = list(_HISTORY.get(source, []))
+    now_prints = next((h.prints for h in reversed(history) if h.version == catalog.version), None)
+    if now_prints is None or not history:
+        return Changes(), since
+    older = [h for h in history if h.at <= since]
+    base = older[-1] if older else history[0]
+    return diff(base.prints, now_prints), max(since, base.at) if not older else since
+
+
+def data_changed_at() -> dt.datetime | None:
+    """When the data last changed: the newest modification time of the data files."""
+    directory = geo.data_dir()
+    try:
+        newest = max((p.stat().st_mtime for p in data_files(directory)), default=None)
+    except OSError:
+        return None
+    return dt.datetime.fromtimestamp(newest, dt.UTC) if newest is not None else None

@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard.style import BORDERS, DEFAULT_VIEW, HIGHLIGHT, LAND, POINT_CELL_STYLE, ROUTE_LINE, STYLES, LayerStyle
+from dashboard.style import (
+    BORDERS,
+    CHANGED,
+    DEFAULT_VIEW,
+    HIGHLIGHT,
+    LAND,
+    POINT_CELL_STYLE,
+    ROUTE_LINE,
+    STYLES,
+    LayerStyle,
+)
 from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, PRECISION_LABELS, STATUS_LABELS, DisplayGeometry, in_force
 
 DASHES = {"solid": None, "dash": [3, 2], "dot": [1, 1.5]}
@@ -29,6 +39,7 @@ class MapView:
     zoom: float = DEFAULT_VIEW["zoom"]
     selected: str | None = None
     route_countries: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()  # records to highlight as recently added or changed
     height: int = 620
     layers: tuple[str, ...] = field(default_factory=lambda: tuple(i.key for i in INSTRUMENTS))
 
@@ -203,6 +214,21 @@ def map_spec(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str
 
     layers.append({"sourcetype": "geojson", "source": _ref("countries", view.route_countries), "type": "line",
                    "color": ROUTE_LINE, "line": {"width": 3.5, "dash": [4, 2]}, "below": ""})
+    changed_areas = {"sourcetype": "geojson", "source": _ref("areas", []), "type": "line", "color": CHANGED,
+                     "line": {"width": 4, "dash": [2, 1]}, "below": ""}
+    layers.append(changed_areas)
+    if view.changed:
+        wanted = set(view.changed)
+        hits = [r for r in plain_rows if r["id"] in wanted and r["instrument"] in view.layers]
+        areas_changed = [r["id"] for r in hits if not r["located"] and r["id"] in display.areas]
+        changed_areas["source"] = _ref("areas", areas_changed)
+        points = [r for r in hits if r["located"]]
+        if points or areas_changed:  # one legend entry, on the point halo trace (an empty trace if only areas)
+            traces.append({"type": "scattermap", "lat": [float(r["lat"]) for r in points], "lon": [float(r["lon"]) for r in points],
+                           "mode": "markers", "marker": {"size": 30, "color": CHANGED, "opacity": 0.4},
+                           "hovertext": [f"Changed recently: {r['name']}" for r in points], "hovertemplate": "%{hovertext}<extra></extra>",
+                           "customdata": [[r["id"]] for r in points], "name": "Added or changed recently", "showlegend": True,
+                           "meta": {"form": "changes"}, "uid": "changes"})
     selected_area = {"sourcetype": "geojson", "source": _ref("areas", []), "type": "line", "color": HIGHLIGHT, "line": {"width": 4}, "below": ""}
     layers.append(selected_area)
 

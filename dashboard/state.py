@@ -147,6 +147,8 @@ K_PARTNERS, K_ROUTES, K_INSTRUMENTS, K_REGIONS, K_STATUS = "f_partners", "f_rout
 K_ASOF_ON, K_ASOF, K_PERIOD_ON, K_PERIOD, K_TEXT = "f_asof_on", "f_asof", "f_period_on", "f_period", "f_text"
 K_SELECTED, K_CENTER, K_ZOOM, K_PRESENT, K_PARTNER = "v_selected", "v_center", "v_zoom", "v_present", "v_partner"
 K_LAST_EVENT = "v_last_event"  # token of the last map event handled (a component value persists across reruns)
+K_OPENED_AT = "v_opened_at"  # when this session opened (UTC): the default "changes since"
+K_SINCE = "v_changes_since"  # the changes panel's choice
 K_FRAME_SEQ = "v_frame_seq"  # counts the camera requests of the app (preset, selection, reset); the map applies each once
 K_PENDING_FRAME = "v_pending_frame"  # a row picked in the table: select and frame it on the next draw
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
@@ -175,6 +177,7 @@ def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
     ss[K_PRESENT] = state.present
     ss[K_PARTNER] = state.partner
     ss[K_NOTICES] = notices
+    ss[K_OPENED_AT] = dt.datetime.now(dt.UTC)
     ss[K_INIT] = True
 
 
@@ -271,6 +274,11 @@ def queue_table_pick(table_key: str, ids: list[str]) -> None:
         st.session_state[K_PENDING_FRAME] = ids[rows[0]]
 
 
+def queue_pick(record_id: str) -> None:
+    """Callback of a button naming a record (the changes panel): select and frame it on the next draw."""
+    st.session_state[K_PENDING_FRAME] = record_id
+
+
 def pop_pending_frame() -> str | None:
     return st.session_state.pop(K_PENDING_FRAME, None)
 
@@ -281,6 +289,10 @@ def is_new_event(token: str | None) -> bool:
         return False
     st.session_state[K_LAST_EVENT] = token
     return True
+
+
+def opened_at() -> dt.datetime:
+    return st.session_state.get(K_OPENED_AT) or dt.datetime.now(dt.UTC)
 
 
 def wants_presentation() -> bool:

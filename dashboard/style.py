@@ -41,6 +41,7 @@ LAND = "#ECEBE7"
 BORDERS = "#B9B6AE"
 WATER = "#FFFFFF"
 HIGHLIGHT = "#000000"
+CHANGED = "#EE3377"  # records added or changed recently (Paul Tol vibrant magenta): halo on points, dashed outline on areas
 ROUTE_LINE = "#6A3D9A"
 
 # Region presets: which regions a preset selects and where it frames the map.

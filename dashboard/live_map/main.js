@@ -122,14 +122,18 @@
     });
   }
 
-  var queue = Promise.resolve();
+  var plotlyReady = new Promise(function (resolve) {
+    if (window.Plotly) { resolve(); } else { window.bbPlotlyLoaded = resolve; }
+  });
+  var queue = plotlyReady;
   window.addEventListener("message", function (event) {
     var msg = event.data;
     if (!msg || msg.type !== "streamlit:render") { return; }
     var args = msg.args;
     setHeight(args.height);
     gd.style.height = args.height + "px";
-    queue = queue.then(function () { return loadGeometry(args.geometry_url); })
+    var outlines = loadGeometry(args.geometry_url);  // starts at once, in parallel with plotly.js
+    queue = queue.then(function () { return outlines; })
       .then(function () { return draw(args); })
       .then(function () { notice.style.display = "none"; })
       .catch(function (err) {

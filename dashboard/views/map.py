@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,31 @@ def handle_event(event: object, catalog) -> bool:
             lon = (float(center[1]) + 180) % 360 - 180  # MapLibre may report a longitude beyond ±180 after panning
             state.note_camera((round(float(center[0]), 4), round(lon, 4)), round(float(zoom), 2))
     return False
+
+
+SINCE_CHOICES = {"opened": "I opened this page", "hour": "the last hour", "day": "the last 24 hours"}
+
+
+def changes_window(choice: str) -> dt.datetime:
+    now = dt.datetime.now(dt.UTC)
+    return {"hour": now - dt.timedelta(hours=1), "day": now - dt.timedelta(days=1)}.get(choice, state.opened_at())
+
+
+def render_changes(catalog, names_of_records: dict[str, str]) -> None:
+    """The changes panel: records added, changed or removed since the session opened (or a chosen time)."""
+    choice = st.selectbox("Changes since", list(SINCE_CHOICES), format_func=SINCE_CHOICES.get, key=state.K_SINCE)
+    changes, since = data.changes_since(catalog, changes_window(choice or "opened"))
+    st.caption(f"{len(changes)} change(s) since {since:%Y-%m-%d %H:%M} UTC"
+               + (" (this app instance has no older version)" if since > changes_window(choice or "opened") else ""))
+    labels = {"added": "Added", "changed": "Changed"}
+    for kind in ("added", "changed"):
+        for rid in getattr(changes, kind)[:20]:
+            st.button(f"{labels[kind]}: {names_of_records.get(rid, rid)}", key=f"chg_{kind}_{rid}", on_click=state.queue_pick,
+                      args=(rid,), help="Select it and frame it on the map", width="stretch")
+    for _rid, name, instrument in changes.removed[:20]:
+        st.markdown(f"Removed: ~~{name}~~ ({INSTRUMENT_BY_KEY[instrument].label if instrument in INSTRUMENT_BY_KEY else instrument})")
+    if len(changes) > 60:
+        st.caption("Only the first 20 of each kind are listed.")
 
 
 def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> None:
@@ -102,6 +128,10 @@ def render() -> None:
         layers=spec.instruments or tuple(INSTRUMENT_BY_KEY),
         height=720 if view.present else 600,
     )
+    # Added or changed records stay highlighted for a while (BB_CHANGE_HIGHLIGHT_MINUTES) after they were seen
+    recent_from = max(state.opened_at(), dt.datetime.now(dt.UTC) - dt.timedelta(minutes=data.highlight_minutes()))
+    recent, _ = data.changes_since(catalog, recent_from)
+    map_view = replace(map_view, changed=recent.present)
     display = data.display(catalog.version, catalog)
     spec_ = map_spec(records, display, names, map_view)
     left, right = st.columns([3, 1])
@@ -117,6 +147,8 @@ def render() -> None:
             details.render_details(catalog, view.selected, names)
         else:
             st.caption("Click a symbol or area on the map, or a row of the table, to see its details and sources.")
+        with st.expander("What changed", expanded=bool(recent)):
+            render_changes(catalog, dict(zip(catalog.records["id"], catalog.records["name"], strict=True)))
 
     render_export_panel(catalog, view, map_view)
 

@@ -209,3 +209,33 @@ def test_export_panel_prepares_data_files(toy: Path) -> None:
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download GEOJSON"], labels
+
+
+def add_liaison_officer(directory: Path, new_id: str = "lo-new", name: str = "FLO New") -> None:
+    """Save a copy of the Belgrade posting under a new id, as a colleague editing the file would."""
+    path = directory / "liaison_officers.csv"
+    lines = path.read_text().splitlines()
+    belgrade = next(r for r in lines if r.startswith("lo-bel,"))
+    path.write_text("\n".join([*lines, belgrade.replace("lo-bel,", f"{new_id},", 1).replace("FLO Belgrade", name)]) + "\n")
+
+
+def test_a_data_change_is_listed_and_highlighted_and_the_view_is_kept(toy: Path) -> None:
+    at = run({"instruments": "liaison_officer", "zoom": "4", "lat": "44", "lon": "20"})
+    seq = live_map_args(at)["frame"]["seq"]
+    add_liaison_officer(toy)
+    at.run()
+    assert not at.exception
+    args = live_map_args(at)
+    assert map_ids(at) == {"lo-bel", "lo-new"}  # the filter is kept
+    assert args["frame"] == {"seq": seq, "center": [44, 20], "zoom": 4}  # and so is the camera
+    halo = [t for t in args["spec"]["data"] if t.get("uid") == "changes"]
+    assert halo and halo[0]["customdata"] == [["lo-new"]]
+    assert "Added: FLO New" in [b.label for b in at.button]
+    # a removal is listed too; a record added and removed again since the session opened is no change at all
+    path = toy / "liaison_officers.csv"
+    path.write_text("\n".join(line for line in path.read_text().splitlines() if not line.startswith(("lo-new,", "lo-bel,"))) + "\n")
+    at.run()
+    assert any("Removed: ~~FLO Belgrade~~" in m.value for m in at.markdown)
+    assert "Added: FLO New" not in [b.label for b in at.button]
+    assert not [t for t in live_map_args(at)["spec"]["data"] if t.get("uid") == "changes"]
+    assert any(c.value.startswith("Data as of ") for c in at.caption)

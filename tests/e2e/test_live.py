@@ -1,0 +1,61 @@
+"""Live data in a real browser: an open page follows edits of the data files by itself, without a reload,
+keeps the user's filter and camera, highlights the change, survives a broken save and recovers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.app.test_pages import add_liaison_officer
+from tests.e2e.conftest import RequestLog, start_app
+from tests.e2e.test_browser import map_camera, map_ids, wait_map
+from tests.fixtures import write_dataset
+
+pytestmark = pytest.mark.e2e
+REFRESH = 2  # seconds between version checks in this test's app
+WITHIN = (REFRESH + 12) * 1000  # the interval plus a reload and a redraw on a busy CI machine
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    data = write_dataset(tmp_path / "data")
+    proc, url = start_app({"BB_DATA_DIR": str(data), "BB_REFRESH_SECONDS": str(REFRESH)})
+    yield url, data
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_open_page_follows_data_edits_and_keeps_the_last_good_data(browser, live_app) -> None:
+    url, data = live_app
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    log = RequestLog()
+    context.on("request", log.record)
+    page = context.new_page()
+    page.goto(url + "/?instruments=liaison_officer&zoom=4&lat=44&lon=20")
+    frame = wait_map(page)
+    assert map_ids(frame) == ["lo-bel"]
+    page.evaluate("() => { window.notReloaded = true; }")
+    frame.evaluate("() => { window.notReloaded = true; }")
+
+    add_liaison_officer(data)  # a colleague saves the file
+    frame.wait_for_function("() => document.getElementById('map').data.some(t => t.uid === 'changes')", timeout=WITHIN)
+    assert map_ids(frame) == ["lo-bel", "lo-new"]  # the new posting, and still only the filtered instrument
+    assert page.evaluate("() => window.notReloaded === true") and frame.evaluate("() => window.notReloaded === true")
+    camera = map_camera(frame)
+    assert camera["zoom"] == pytest.approx(4) and camera["lat"] == pytest.approx(44, abs=1e-6)
+    page.get_by_text("Added: FLO New").first.wait_for(timeout=WITHIN)
+
+    broken = (data / "dialogues.csv").read_text()
+    (data / "dialogues.csv").write_text(broken.replace("2006", "someday"))  # a broken save
+    page.get_by_text("Showing the last good data").first.wait_for(timeout=WITHIN)
+    page.get_by_text("dialogues.csv, row 2, column 'start'").first.wait_for(timeout=WITHIN)
+    assert map_ids(frame) == ["lo-bel", "lo-new"]  # nothing is lost
+    assert page.get_by_text("Traceback").count() == 0
+
+    (data / "dialogues.csv").write_text(broken)  # fixed: the page recovers by itself
+    page.get_by_text("Showing the last good data").first.wait_for(state="detached", timeout=WITHIN)
+    assert page.evaluate("() => window.notReloaded === true")
+    assert log.foreign(url) == []
+    context.close()
