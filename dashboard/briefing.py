@@ -1,8 +1,10 @@
-"""Briefing products from a view: a composed map figure (PNG, SVG, PDF), PowerPoint slides and data files.
+"""Briefing products from a view: a composed map figure (PNG, SVG, PDF, offline HTML), slides and data files.
 
 Pure functions plus one warm renderer; no Streamlit here, so the app and the command line
-(``python -m dashboard.briefing``) produce the same files. Rendering uses Kaleido with the Debian
-``chromium`` the set-up installs, started once (no MathJax, so no CDN request) and reused.
+(``python -m dashboard.briefing``) produce the same files. The map in every product is the vector drawing
+of ``dashboard.vector_map`` (same data, styles and frame as the live MapLibre map). Images are rendered by
+Kaleido with the Debian ``chromium`` the set-up installs, started once (no MathJax, so no CDN request) and
+reused; the HTML needs no renderer.
 """
 
 from __future__ import annotations
@@ -22,18 +24,24 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 import geo
-from dashboard.figures import MapView, build_map, legend_rows
+from dashboard.figures import MapView, legend_rows
+from dashboard.offline_html import offline_html
 from dashboard.state import decode
 from dashboard.style import PRESETS
+from dashboard.vector_map import build_vector_map
 from geo import Catalog, FilterSpec
 from geo.exports import to_csv, to_geojson, to_xlsx
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
-ALL_FORMATS = (*IMAGE_FORMATS, "pptx", "csv", "xlsx", "geojson")
+ALL_FORMATS = (*IMAGE_FORMATS, "pptx", "html", "csv", "xlsx", "geojson")
+RENDERED_FORMATS = (*IMAGE_FORMATS, "pptx")  # need Chromium
 SOURCE_LINE = "Sources: Beyond Borders curated dataset (public sources cited per record); country outlines: Natural Earth (public domain)"
+# The HTML file carries no addresses of other hosts, so record source links stay in the data exports.
+HTML_SOURCE_LINE = "Sources: Beyond Borders curated dataset (each record's public sources: see the CSV/XLSX/GeoJSON export); country outlines: Natural Earth (public domain)"
 MARKING_COLOURS = {"PUBLIC": "#1B7837", "LIMITED": "#B35806", "RESTRICTED": "#B2182B"}
 CHROMIUM_HINT = "Chromium is missing: install it with `sudo apt-get install chromium` (bash scripts/test.sh does this)."
 WIDTH, HEIGHT = 1600, 900  # 16:9, the slide's shape
+MARGIN = {"l": 30, "r": 30, "t": 120, "b": 150}  # room for banners, title, sentence, legend and footer
 
 
 class ExportUnavailable(RuntimeError):
@@ -55,26 +63,30 @@ def marking_colour(marking: str) -> str:
     return MARKING_COLOURS.get(marking.upper(), "#444444")
 
 
-def caption_lines(catalog: Catalog, snap: Snapshot, count: int) -> tuple[str, str]:
+def caption_lines(catalog: Catalog, snap: Snapshot, count: int, source_line: str = SOURCE_LINE) -> tuple[str, str]:
     """(filter sentence, footer) as printed on every product."""
     names = catalog.partner_names()
     as_of = snap.spec.as_of.isoformat() if snap.spec.as_of else "all periods"
     sentence = f"{snap.spec.describe(count, names)} · as of: {as_of}"
-    footer = f"Generated {snap.generated_at:%Y-%m-%d %H:%M} UTC · data version {catalog.version} · {SOURCE_LINE}"
+    footer = f"Generated {snap.generated_at:%Y-%m-%d %H:%M} UTC · data version {catalog.version} · {source_line}"
     return sentence, footer
 
 
-def compose_figure(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> go.Figure:
-    """The briefing figure: marking banner, title, map with legend, filter sentence, footer."""
+def compose_figure(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot, world: bool = False,
+                   source_line: str = SOURCE_LINE) -> go.Figure:
+    """The briefing figure: marking banner, title, map with legend, filter sentence, footer.
+
+    ``world`` keeps the whole basemap (for the interactive HTML, which can be panned).
+    """
     records = geo.apply(catalog, snap.spec).records
     names = catalog.partner_names()
-    fig = build_map(records, display, names, snap.view)
-    sentence, footer = caption_lines(catalog, snap, len(records))
+    plot_size = (WIDTH - MARGIN["l"] - MARGIN["r"], HEIGHT - MARGIN["t"] - MARGIN["b"])
+    fig = build_vector_map(records, display, names, snap.view, size=plot_size, world=world)
+    sentence, footer = caption_lines(catalog, snap, len(records), source_line)
     colour = marking_colour(snap.marking)
     fig.update_layout(
-        width=WIDTH, height=HEIGHT, margin={"l": 30, "r": 30, "t": 120, "b": 150},
-        map={"domain": {"x": [0, 1], "y": [0, 1]}},
-        legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top", "font": {"size": 14}},
+        width=WIDTH, height=HEIGHT, margin=MARGIN,
+        legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top", "font": {"size": 13}},
         paper_bgcolor="#FFFFFF", font={"family": "DejaVu Sans, sans-serif"},
         shapes=[
             {"type": "rect", "xref": "paper", "yref": "paper", "x0": -0.02, "x1": 1.02, "y0": 1.105, "y1": 1.16, "fillcolor": colour, "line": {"width": 0}},
@@ -136,7 +148,7 @@ def bare_map(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> 
     """The map alone (no legend or text), for slides that set their own text."""
     records = geo.apply(catalog, snap.spec).records
     names = catalog.partner_names()
-    fig = build_map(records, display, names, snap.view)
+    fig = build_vector_map(records, display, names, snap.view, size=(1200, 720))
     fig.update_layout(width=1200, height=720, showlegend=False, margin={"l": 0, "r": 0, "t": 0, "b": 0})
     return fig
 
@@ -187,6 +199,18 @@ def to_pptx(catalog: Catalog, display: geo.DisplayGeometry, snaps: Sequence[Snap
     return buf.getvalue()
 
 
+def to_html(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> bytes:
+    """The composed figure as one self-contained interactive HTML file (hover, zoom, pan) that works offline.
+
+    Hover shows what the live map's hover shows (name, partners, period, status, precision) but no source
+    links: those are addresses on other hosts, and this file must reference none. The sources are in the
+    CSV, XLSX and GeoJSON exports of the same view (the footer says so).
+    """
+    fig = compose_figure(catalog, display, snap, world=True, source_line=HTML_SOURCE_LINE)
+    fig.update_layout(width=None, autosize=True, dragmode="pan")
+    return offline_html(fig, title=f"{snap.title} — {snap.marking.upper()}", height=HEIGHT).encode("utf-8")
+
+
 _EXPORT_GEOMETRY: dict[str, geo.DisplayGeometry] = {}
 
 
@@ -211,6 +235,8 @@ def write_products(catalog: Catalog, snap: Snapshot, formats: Sequence[str], out
             data = Renderer.image(composed, fmt, scale=2.0 if fmt == "png" else 1.0)
         elif fmt == "pptx":
             data = to_pptx(catalog, display, [snap])
+        elif fmt == "html":
+            data = to_html(catalog, display, snap)
         elif fmt == "csv":
             data = to_csv(selection)
         elif fmt == "xlsx":
@@ -275,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     for notice in notices:
         print(f"note: {notice}", file=sys.stderr)
-    if any(f in (*IMAGE_FORMATS, "pptx") for f in formats) and chromium_path() is None:
+    if any(f in RENDERED_FORMATS for f in formats) and chromium_path() is None:
         print(f"error: {CHROMIUM_HINT}", file=sys.stderr)
         return 3
     try:

@@ -67,7 +67,8 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
         marking = os.environ.get("BB_MARKING", "PUBLIC")
         title = st.text_input("Title", value="Cooperation beyond EU borders", key="export_title")
         formats = st.multiselect("Formats", list(briefing.ALL_FORMATS), default=["png", "pptx", "csv"], key="export_formats")
-        st.caption(f"Marking: {marking} (set per deployment with BB_MARKING). Images and slides need Chromium on the server.")
+        st.caption(f"Marking: {marking} (set per deployment with BB_MARKING). Images and slides need Chromium on the server; "
+                   "HTML is an interactive map file that works offline.")
         if st.button("Prepare files", key="export_go") and formats:
             snap = briefing.Snapshot(view.spec, MapView(center=map_view.center, zoom=map_view.zoom, selected=view.selected,
                                                         layers=map_view.layers, height=briefing.HEIGHT), title, marking)
@@ -81,7 +82,8 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
                         st.error(str(exc))
                 status.update(label=f"{len(files)} file(s) ready", state="complete")
             for suffix, payload in files:
-                st.download_button(f"Download {suffix[1:].upper()}", payload, file_name=f"beyond-borders{suffix}", key=f"dl_{suffix}")
+                st.download_button(f"Download {suffix[1:].upper()}", payload, file_name=f"beyond-borders{suffix}", key=f"dl_{suffix}",
+                                   mime="text/html" if suffix == ".html" else None)
 
 
 def render() -> None:

@@ -204,11 +204,11 @@ def test_presentation_mode_puts_presets_in_reach(toy: Path) -> None:
 
 def test_export_panel_prepares_data_files(toy: Path) -> None:
     at = run({"regions": "sahel"})
-    at.multiselect(key="export_formats").set_value(["csv", "geojson"]).run()
+    at.multiselect(key="export_formats").set_value(["csv", "geojson", "html"]).run()
     at.button(key="export_go").click().run()
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["Download CSV", "Download GEOJSON"], labels
+    assert labels == ["Download CSV", "Download GEOJSON", "Download HTML"], labels
 
 
 def add_liaison_officer(directory: Path, new_id: str = "lo-new", name: str = "FLO New") -> None:

@@ -1,10 +1,15 @@
-"""Briefing products written by the command line, opened and checked (real Kaleido + Debian chromium)."""
+"""Briefing products written by the command line, opened and checked (real Kaleido + Debian chromium).
+
+The HTML export is opened the way a user opens it: from disk (``file://``) in Debian chromium, with every
+request other than the file itself recorded and refused.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 import unicodedata
@@ -19,6 +24,7 @@ from pypdf import PdfReader
 
 import geo
 from dashboard.briefing import ALL_FORMATS, main
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
 PRESET = "Western Balkans"
 
@@ -50,9 +56,14 @@ def test_png_is_large_and_the_map_area_is_drawn(products: Path) -> None:
     assert banner == (0xB3, 0x58, 0x06)  # LIMITED banner colour
 
 
-def test_svg_parses(products: Path) -> None:
+def test_svg_parses_and_draws_countries_as_vector_paths(products: Path) -> None:
     root = ET.parse(products / "briefing.svg").getroot()
     assert root.tag.endswith("svg")
+    ns = "{http://www.w3.org/2000/svg}"
+    assert not list(root.iter(f"{ns}image"))  # the map is not an embedded picture
+    fills = [p for p in root.iter(f"{ns}path") if "js-fill" in (p.get("class") or "")]
+    outlines = sum(p.get("d", "").count("M") for p in fills)
+    assert len(fills) >= 4 and outlines > 50  # basemap and instrument fills: many country outlines as paths
 
 
 def test_pdf_has_title_and_marking(products: Path) -> None:
@@ -80,6 +91,66 @@ def test_data_files_equal_the_filtered_records(products: Path, selection: geo.Ca
     assert [row[0].value for row in ws.iter_rows(min_row=2)] == ids
     fc = json.loads((products / "briefing.geojson").read_text())
     assert [f["id"] for f in fc["features"]] == ids
+
+
+def test_html_is_self_contained_with_no_address_of_another_host(products: Path) -> None:
+    page = (products / "briefing.html").read_text(encoding="utf-8")
+    assert not re.search(r"https?://", page, re.IGNORECASE)  # the whole file, plotly.js included
+    assert "<title>Morning briefing — LIMITED</title>" in page and "LIMITED" in page
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    call = page[page.rindex("Plotly.newPlot("):]  # the figure and config (plotly.js itself names every option)
+    assert '"displaylogo": false' in call and "plotlyServerURL" not in call and "showLink" not in call
+    assert "MathJax.Hub" not in page
+    assert "<script src" not in page and "<link" not in page  # nothing loaded from beside or beyond the file
+
+
+def test_html_escapes_only_slashes_in_plotly_js(products: Path) -> None:
+    """The address escape leaves plotly.js the same program: undoing it gives the bundled library back."""
+    from plotly.offline import get_plotlyjs
+
+    page = (products / "briefing.html").read_text(encoding="utf-8")
+    assert get_plotlyjs() in re.sub(r"(https?):\\/\\/", r"\1://", page, flags=re.IGNORECASE)
+
+
+@pytest.mark.e2e
+def test_html_opened_from_disk_draws_and_hovers_with_no_request(products: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    own = (products / "briefing.html").resolve().as_uri()
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1600, "height": 1000})
+            context.on("request", lambda r: requests.append(r.url))
+            context.route("**/*", lambda route: route.continue_() if route.request.url == own else route.abort())
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(own)
+            page.wait_for_selector(".js-plotly-plot .scatterlayer .trace path.js-fill", timeout=30_000)
+            assert page.locator(".js-plotly-plot .scatterlayer .trace path").count() > 10
+            assert page.locator(".js-plotly-plot .legend .traces").count() >= 5
+            texts = page.locator(".js-plotly-plot .infolayer").text_content() or ""
+            assert "Morning briefing" in texts and "LIMITED" in texts and "as of" in texts and "Natural Earth" in texts
+            # Hover the first liaison-officer point: its name, partners and precision show.
+            spot = page.evaluate("""() => {
+                const gd = document.querySelector('.js-plotly-plot');
+                const i = gd.data.findIndex(t => t.meta && t.meta.form === 'point' && t.meta.instrument === 'liaison_officer');
+                const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis, box = gd.getBoundingClientRect();
+                const p = gd.calcdata[i][0];
+                return {text: gd.data[i].hovertext[0], x: box.left + xa._offset + xa.c2p(p.x), y: box.top + ya._offset + ya.c2p(p.y)};
+            }""")
+            page.mouse.move(spot["x"], spot["y"])
+            page.wait_for_selector(".hoverlayer .hovertext", timeout=5_000)
+            shown = page.locator(".hoverlayer .hovertext").first.text_content() or ""
+            name = re.sub("<[^>]+>", "", spot["text"].split("<br>")[0])
+            assert name in shown and "Partners:" in shown and "Location:" in shown
+            assert errors == []
+        finally:
+            browser.close()
+    assert requests == [own]  # the file itself and nothing else
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -111,3 +182,12 @@ def test_cli_from_a_link_writes_data_without_chromium(tmp_path: Path) -> None:
     assert "bogus" in res.stderr  # the ignored link parameter is reported
     rows = list(csv.DictReader(io.StringIO((tmp_path / "briefing.csv").read_text(encoding="utf-8-sig"))))
     assert rows and all(r["instrument"] == "Liaison officer postings" for r in rows)
+
+
+def test_cli_writes_the_html_without_chromium(tmp_path: Path) -> None:
+    res = run_cli("--preset", "Sahel", "--formats", "html", "--out", str(tmp_path), "--title", "Sahel <today>",
+                  env={"BROWSER_PATH": "/nonexistent/chromium"})
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == str(tmp_path / "briefing.html")
+    page = (tmp_path / "briefing.html").read_text(encoding="utf-8")
+    assert "<title>Sahel &lt;today&gt; — PUBLIC</title>" in page and not re.search(r"https?://", page, re.IGNORECASE)

@@ -1,0 +1,95 @@
+"""The vector briefing map tested as data: projection, frame, one trace per style group, hover, validation."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from dashboard.figures import MapView, build_map
+from dashboard.vector_map import build_vector_map, frame, mercator_y, rings_xy
+from geo import Catalog, FilterSpec, apply, display_geometry
+
+SIZE = (1540, 630)
+
+
+def vector(catalog: Catalog, view: MapView, records=None, world: bool = True) -> go.Figure:
+    recs = catalog.records if records is None else records
+    return build_vector_map(recs, display_geometry(catalog), catalog.partner_names(), view, size=SIZE, world=world)
+
+
+def test_mercator_ordinate() -> None:
+    assert mercator_y(0.0) == pytest.approx(0.0)
+    assert mercator_y(85.05112878) == pytest.approx(180.0, abs=1e-4)  # the square Web Mercator world
+    assert mercator_y(45.0) == pytest.approx(math.degrees(math.log(math.tan(math.pi / 4 + math.radians(45) / 2))))
+
+
+def test_frame_is_centred_at_the_live_maps_scale() -> None:
+    xr, yr = frame(MapView(center=(0.0, 20.0), zoom=1.0), 1024, 512)
+    assert xr == pytest.approx((-160.0, 200.0))  # at zoom 1 the world is 1024 px wide, as in MapLibre
+    assert yr == pytest.approx((-90.0, 90.0))  # same units per pixel on both axes: no stretching
+    xr2, _ = frame(MapView(center=(0.0, 20.0), zoom=2.0), 1024, 512)
+    assert xr2[1] - xr2[0] == pytest.approx((xr[1] - xr[0]) / 2)
+
+
+def test_rings_are_one_gap_separated_path() -> None:
+    square = np.array([[0, 0], [1, 0], [1, 1], [0, 0]], dtype=float)
+    x, y = rings_xy([{"type": "Polygon", "coordinates": [square]}, {"type": "MultiPolygon", "coordinates": [[square], [square + 2]]}])
+    assert len(x) == len(y) == 3 * 4 + 2 and int(np.isnan(x).sum()) == int(np.isnan(y).sum()) == 2
+
+
+def test_only_cartesian_svg_traces_and_undistorted_axes(catalog: Catalog) -> None:
+    fig = vector(catalog, MapView())
+    assert {t.type for t in fig.data} == {"scatter"}  # no MapLibre, no WebGL
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
+
+
+def test_one_area_trace_per_style_group_not_per_country(catalog: Catalog) -> None:
+    fig = vector(catalog, MapView())
+    fills = [t for t in fig.data if t.meta and t.meta.get("form") in ("fill", "outline")]
+    keys = [t.meta["instrument"] for t in fills]
+    assert len(keys) == len(set(keys))
+    wa = next(t for t in fills if t.meta["instrument"] == "working_arrangement")
+    assert wa.fill == "toself" and int(np.isnan(np.asarray(wa.x, dtype=float)).sum()) >= 1  # Serbia and Ukraine, one path
+
+
+def test_every_instrument_is_a_layer_with_its_records_as_on_the_live_map(catalog: Catalog) -> None:
+    view = MapView()
+    live = build_map(catalog.records, display_geometry(catalog), catalog.partner_names(), view)
+
+    def ids(fig: go.Figure, forms: set[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for t in fig.data:
+            if t.meta and t.meta.get("form") in forms:
+                out.setdefault(t.meta["instrument"], set()).update(i for row in t.customdata for i in row[0].split("|"))
+        return out
+
+    assert ids(vector(catalog, view), {"area-hover", "point"}) == ids(live, {"fill", "outline", "point"})
+
+
+def test_points_keep_colour_ring_and_hover(catalog: Catalog) -> None:
+    fig = vector(catalog, MapView(layers=("liaison_officer",)))
+    point = next(t for t in fig.data if t.meta.get("form") == "point")
+    assert list(point.x) == [20.46] and point.y[0] == pytest.approx(float(mercator_y(44.8)), abs=1e-3)
+    assert point.marker.color == "#CC79A7" and point.marker.line.color == "#222222"  # the dark ring
+    assert "approximate: city centre" in point.hovertext[0] and "Partners:" in point.hovertext[0]
+
+
+def test_filter_frame_selection_and_route(catalog: Catalog) -> None:
+    few = apply(catalog, FilterSpec(regions=("sahel",))).records
+    fig = vector(catalog, MapView(), records=few)
+    ids = {i for t in fig.data if t.customdata is not None for row in t.customdata for i in row[0].split("|")}
+    assert ids == {"sa-ner", "dl-rabat"}
+    marked = vector(catalog, MapView(selected="lo-bel", route_countries=("ALB", "SRB")))
+    assert {t.meta.get("form") for t in marked.data} >= {"selection", "route"}
+    far = vector(catalog, MapView(center=(-40.0, -120.0), zoom=6), world=False)  # the South Pacific
+    assert len(far.data[0].x) == 0  # no basemap country is near the frame: nothing drawn
+
+
+def test_unvalidated_vector_figure_passes_plotly_validation(catalog: Catalog) -> None:
+    fig = vector(catalog, MapView(selected="pr-eap", route_countries=("ALB",)))
+    validated = go.Figure(fig.to_plotly_json())  # raises ValueError on any invalid property
+    assert len(validated.data) == len(fig.data)
