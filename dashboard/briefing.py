@@ -268,8 +268,9 @@ def snapshot_from(link: str | None, preset: str | None, title: str | None, marki
         spec, view = state.spec, MapView(center=state.center, zoom=state.zoom, selected=state.selected)
         default_title = "Cooperation beyond EU borders"
     layers = spec.instruments or MapView().layers
-    return Snapshot(spec, MapView(center=view.center, zoom=view.zoom, selected=view.selected, layers=layers, height=HEIGHT),
-                    title or default_title, marking), notices
+    route = tuple(sorted(geo.route_partners(catalog, spec.routes))) if spec.routes else ()  # outlined, as in the app
+    return Snapshot(spec, MapView(center=view.center, zoom=view.zoom, selected=view.selected, layers=layers, height=HEIGHT,
+                                  route_countries=route), title or default_title, marking), notices
 
 
 def main(argv: list[str] | None = None) -> int:

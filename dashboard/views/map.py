@@ -70,8 +70,8 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
         st.caption(f"Marking: {marking} (set per deployment with BB_MARKING). Images and slides need Chromium on the server; "
                    "HTML is an interactive map file that works offline.")
         if st.button("Prepare files", key="export_go") and formats:
-            snap = briefing.Snapshot(view.spec, MapView(center=map_view.center, zoom=map_view.zoom, selected=view.selected,
-                                                        layers=map_view.layers, height=briefing.HEIGHT), title, marking)
+            # the view as the user sees it: filters, selection, route outline and the camera they left the map at
+            snap = briefing.Snapshot(view.spec, replace(map_view, changed=(), height=briefing.HEIGHT), title, marking)
             files: list[tuple[str, bytes]] = []
             with tempfile.TemporaryDirectory(prefix="bb-export-") as tmp, st.status("Preparing the briefing files…", expanded=True) as status:
                 for fmt in formats:

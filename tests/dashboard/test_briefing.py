@@ -191,3 +191,13 @@ def test_cli_writes_the_html_without_chromium(tmp_path: Path) -> None:
     assert res.stdout.strip() == str(tmp_path / "briefing.html")
     page = (tmp_path / "briefing.html").read_text(encoding="utf-8")
     assert "<title>Sahel &lt;today&gt; — PUBLIC</title>" in page and not re.search(r"https?://", page, re.IGNORECASE)
+
+
+def test_a_link_with_a_route_outlines_the_route_countries_like_the_app() -> None:
+    from dashboard.briefing import snapshot_from
+
+    catalog = geo.load_catalog(geo.data_dir())
+    snap, notices = snapshot_from("?routes=central-mediterranean&zoom=4&lat=30&lon=12", None, None, "PUBLIC", catalog)
+    assert not notices
+    assert set(snap.view.route_countries) == geo.route_partners(catalog, ("central-mediterranean",)) != set()
+    assert (snap.view.center, snap.view.zoom) == ((30.0, 12.0), 4.0)
