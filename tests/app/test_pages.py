@@ -228,8 +228,8 @@ def test_a_data_change_is_listed_and_highlighted_and_the_view_is_kept(toy: Path)
     args = live_map_args(at)
     assert map_ids(at) == {"lo-bel", "lo-new"}  # the filter is kept
     assert args["frame"] == {"seq": seq, "center": [44, 20], "zoom": 4}  # and so is the camera
-    halo = [t for t in args["spec"]["data"] if t.get("uid") == "changes"]
-    assert halo and halo[0]["customdata"] == [["lo-new"]]
+    (halo,) = [t for t in args["spec"]["data"] if t.get("uid") == "changes"]
+    assert halo["customdata"] == [["lo-new"]] and halo["showlegend"]
     assert "Added: FLO New" in [b.label for b in at.button]
     # a removal is listed too; a record added and removed again since the session opened is no change at all
     path = toy / "liaison_officers.csv"
@@ -237,5 +237,6 @@ def test_a_data_change_is_listed_and_highlighted_and_the_view_is_kept(toy: Path)
     at.run()
     assert any("Removed: ~~FLO Belgrade~~" in m.value for m in at.markdown)
     assert "Added: FLO New" not in [b.label for b in at.button]
-    assert not [t for t in live_map_args(at)["spec"]["data"] if t.get("uid") == "changes"]
+    (halo,) = [t for t in live_map_args(at)["spec"]["data"] if t.get("uid") == "changes"]
+    assert halo["customdata"] == [] and not halo["showlegend"]  # the slot stays, empty
     assert any(c.value.startswith("Data as of ") for c in at.caption)

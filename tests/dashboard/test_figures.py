@@ -28,7 +28,7 @@ def test_every_instrument_is_a_layer_with_its_records(catalog: Catalog) -> None:
     fig = build_map(catalog.records, display_geometry(catalog), names(catalog), MapView())
     by_layer = {}
     for t in fig.data:
-        if t.meta and t.meta.get("form") in ("fill", "outline", "point"):
+        if t.meta and t.meta.get("form") in ("fill", "outline", "point") and len(t.customdata):  # empty traces keep their slot
             ids = {i for row in t.customdata for i in row[0].split("|")}
             by_layer.setdefault(t.meta["instrument"], set()).update(ids)
     expected = catalog.records.groupby("instrument")["id"].apply(set).to_dict()
@@ -39,9 +39,11 @@ def test_every_instrument_is_a_layer_with_its_records(catalog: Catalog) -> None:
 
 def test_country_fill_keys_and_point_positions(catalog: Catalog) -> None:
     fig = build_map(catalog.records, display_geometry(catalog), names(catalog), MapView(layers=("working_arrangement", "liaison_officer")))
-    fill = next(t for t in fig.data if t.meta["form"] == "fill")
+    drawn = [t for t in fig.data if len(t.customdata or ())]
+    assert {t.meta["instrument"] for t in drawn} == {"working_arrangement", "liaison_officer"}
+    fill = next(t for t in drawn if t.meta["form"] == "fill")
     assert sorted(fill.locations) == ["SRB", "UKR"] and {f["id"] for f in fill.geojson["features"]} == {"SRB", "UKR"}
-    point = next(t for t in fig.data if t.meta["form"] == "point")
+    point = next(t for t in drawn if t.meta["form"] == "point")
     assert list(point.lat) == [44.8] and list(point.lon) == [20.46] and "approximate: city centre" in point.hovertext[0]
 
 
@@ -57,7 +59,9 @@ def test_selection_and_route_are_highlighted(catalog: Catalog) -> None:
     disp = display_geometry(catalog)
     plain = build_map(catalog.records, disp, names(catalog), MapView())
     fig = build_map(catalog.records, disp, names(catalog), MapView(selected="lo-bel", route_countries=("ALB", "SRB")))
-    assert any(t.meta.get("form") == "selection" for t in fig.data)
+    (spot,) = [t for t in fig.data if t.meta.get("form") == "selection"]
+    assert list(spot.lat) == [44.8] and list(spot.lon) == [20.46]
+    assert not [t for t in plain.data if t.meta.get("form") == "selection"][0].lat  # present but empty: same trace list
 
     def drawn(f) -> list[list[str]]:  # feature ids of each map layer; the layer list itself never changes
         return [[feat["id"] for feat in layer.source["features"]] for layer in f.layout.map.layers]
@@ -77,7 +81,10 @@ def test_map_spec_keeps_trace_identity_and_layer_order(catalog: Catalog) -> None
     few = map_spec(catalog.records[catalog.records["instrument"] == "liaison_officer"], disp, names(catalog), MapView())
     uids = [t["uid"] for t in full["data"]]
     assert len(set(uids)) == len(uids)
-    assert {t["uid"] for t in few["data"]} <= set(uids)
+    assert [t["uid"] for t in few["data"]] == uids  # the same traces in the same order, whatever the filter
+    # unique "below" values: plotly re-creates every layer that shares one on each update
+    belows = [t["below"] for t in full["data"]] + [lay["below"] for lay in full["layout"]["map"]["layers"]]
+    assert len(set(belows)) == len(belows)
     assert [lay["type"] for lay in full["layout"]["map"]["layers"]] == [lay["type"] for lay in few["layout"]["map"]["layers"]]
     # outlines are references in the spec (small), resolved into GeoJSON only for a self-contained figure
     assert all("$ref" in lay["source"] for lay in full["layout"]["map"]["layers"])

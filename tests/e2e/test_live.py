@@ -40,7 +40,7 @@ def test_open_page_follows_data_edits_and_keeps_the_last_good_data(browser, live
     frame.evaluate("() => { window.notReloaded = true; }")
 
     add_liaison_officer(data)  # a colleague saves the file
-    frame.wait_for_function("() => document.getElementById('map').data.some(t => t.uid === 'changes')", timeout=WITHIN)
+    frame.wait_for_function("() => document.getElementById('map').data.some(t => t.uid === 'changes' && t.customdata.length > 0)", timeout=WITHIN)
     assert map_ids(frame) == ["lo-bel", "lo-new"]  # the new posting, and still only the filtered instrument
     assert page.evaluate("() => window.notReloaded === true") and frame.evaluate("() => window.notReloaded === true")
     camera = map_camera(frame)
