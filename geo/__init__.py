@@ -4,7 +4,7 @@ The dashboard imports only from this facade. This package never imports streamli
 """
 
 from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_catalog
-from geo.errors import DataError, DataFileError, Problem, ValidationError
+from geo.errors import DatabaseError, DataError, DataFileError, Problem, ValidationError
 from geo.filters import FilterSpec, apply, in_force, mask, matching_ids, route_partners
 from geo.io import data_version
 from geo.schema import (
@@ -18,7 +18,8 @@ from geo.schema import (
     Instrument,
     PartialDate,
 )
-from geo.settings import data_dir
+from geo.settings import data_dir, database_url
+from geo.sources import DirectorySource, PostgresSource, Source, open_source
 from geo.validate import ValidationReport, validate
 
 __all__ = [
@@ -32,22 +33,28 @@ __all__ = [
     "Catalog",
     "DataError",
     "DataFileError",
+    "DatabaseError",
+    "DirectorySource",
     "DisplayGeometry",
     "FilterSpec",
     "Instrument",
     "PartialDate",
+    "PostgresSource",
     "Problem",
+    "Source",
     "ValidationError",
     "ValidationReport",
     "apply",
     "data_dir",
     "data_version",
+    "database_url",
     "display_geometry",
     "fold",
     "in_force",
     "load_catalog",
     "mask",
     "matching_ids",
+    "open_source",
     "route_partners",
     "validate",
 ]

@@ -1,6 +1,6 @@
-"""Command line of the data layer: ``python -m geo validate [DIR]``.
+"""Command line of the data layer: ``python -m geo validate [DIR]`` and ``python -m geo db …`` (see geo.dbcli).
 
-Exit codes: 0 valid (warnings allowed), 1 errors in the data, 2 bad usage.
+Exit codes: 0 valid (warnings allowed), 1 errors in the data, 2 bad usage, 3 database unreachable or unusable.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from geo import dbcli
 from geo.settings import data_dir
 from geo.validate import validate
 
@@ -19,7 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     val = sub.add_parser("validate", help="check a data directory and print every problem")
     val.add_argument("directory", nargs="?", type=Path, help="data directory (default: BB_DATA_DIR or the repo's data/)")
     val.add_argument("--quiet", action="store_true", help="print only errors and the summary")
+    dbcli.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "db":
+        return dbcli.run(args)
 
     directory = (args.directory or data_dir()).resolve()
     report = validate(directory)

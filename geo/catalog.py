@@ -12,8 +12,8 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geo import geometry
-from geo.errors import DataFileError, ValidationError
-from geo.io import ROW_COLUMN, data_version
+from geo.errors import ValidationError
+from geo.io import ROW_COLUMN
 from geo.schema import (
     INSTRUMENT_BY_KEY,
     INSTRUMENTS,
@@ -21,7 +21,8 @@ from geo.schema import (
     split_list,
     split_urls,
 )
-from geo.validate import Tables, ValidationReport, check_tables, read_all
+from geo.sources import DirectorySource, Source
+from geo.validate import Tables, ValidationReport, check_tables
 
 Period = tuple[dt.date | None, dt.date | None]
 
@@ -185,21 +186,22 @@ def _sort_key(col: pd.Series) -> pd.Series:
     return col
 
 
-def load_catalog(directory: Path) -> Catalog:
-    """Read, validate and assemble a data directory.
+def load_catalog(source: Source | Path) -> Catalog:
+    """Read, validate and assemble a data source (a data directory, or a ``geo.sources`` source).
 
     Raises
     ------
     DataFileError
         The directory does not exist.
+    DatabaseError
+        The database cannot be reached or is not initialised.
     ValidationError
         The data breaks one or more rules; ``.problems`` lists every one of them.
     """
-    version = data_version(directory) if directory.is_dir() else "missing"
-    tables, problems = read_all(directory)
-    if not directory.is_dir():
-        raise DataFileError(problems[0])
-    problems += check_tables(tables)
+    if isinstance(source, Path | str):
+        source = DirectorySource(Path(source))
+    version, tables, problems = source.snapshot()
+    problems = source.name_records(problems + check_tables(tables), tables)
     report = ValidationReport(problems)
     if not report.ok:
         raise ValidationError(problems)

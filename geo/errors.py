@@ -19,11 +19,14 @@ class Problem:
     expected: str
     found: str
     severity: str = "error"  # "error" or "warning"
+    record: str | None = None  # the record's id, where the row number alone does not find it (database rows)
 
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
             where += f", row {self.row}"
+        if self.record:
+            where += f" (id {self.record!r})"
         if self.column:
             where += f", column '{self.column}'"
         return f"{self.severity.upper()}: {where}: expected {self.expected}; found {self.found}"
@@ -51,3 +54,10 @@ class ValidationError(DataError):
         more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
         super().__init__(f"{head}:\n{shown}{more}")
         self.problems = problems
+
+
+class DatabaseError(DataError):
+    """The database cannot be reached or used (down, wrong address, refused login, schema not initialised).
+
+    The message names the server (host and port, never the password) and what failed.
+    """

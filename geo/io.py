@@ -106,3 +106,11 @@ def read_table(directory: Path, filename: str, columns: tuple[Column, ...]) -> t
             frame[col.name] = ""
     frame[ROW_COLUMN] = frame[ROW_COLUMN].astype(int)
     return RawTable(filename, frame), problems
+
+
+def write_table(path: Path, frame: pd.DataFrame, columns: list[str]) -> None:
+    """Write text cells as a UTF-8 CSV with ``\\n`` line ends and minimal quoting (the shipped files' format)."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(frame[columns].itertuples(index=False, name=None))

@@ -13,3 +13,11 @@ def data_dir() -> Path:
     """The data directory: ``BB_DATA_DIR`` if set, else the repository's ``data/``."""
     value = os.environ.get("BB_DATA_DIR", "").strip()
     return Path(value).expanduser().resolve() if value else DEFAULT_DATA_DIR
+
+
+CONNECT_TIMEOUT_S = 3  # an unreachable database fails within seconds, never hangs a session
+
+
+def database_url() -> str:
+    """``BB_DATABASE_URL`` (a libpq URL such as ``postgresql://bb@dbhost:5432/bb``), or "" for the data directory."""
+    return os.environ.get("BB_DATABASE_URL", "").strip()

@@ -108,20 +108,26 @@ def _read_basemap(directory: Path, problems: list[Problem]) -> gpd.GeoDataFrame 
     if "iso3" not in gdf.columns:
         problems.append(Problem(BASEMAP_FILE, None, "iso3", "an 'iso3' property on every feature", "no such property"))
         return None
+    problems += check_basemap(gdf, BASEMAP_FILE)
+    return gdf
+
+
+def check_basemap(gdf: gpd.GeoDataFrame, file: str, rows: list[int] | None = None) -> list[Problem]:
+    """Codes and outlines of the basemap; ``rows`` numbers the features (1, 2, … when None)."""
+    problems: list[Problem] = []
+    numbers = rows if rows is not None else range(1, len(gdf) + 1)
     seen: set[str] = set()
-    for n, (code, geom) in enumerate(zip(gdf["iso3"], gdf.geometry, strict=True), start=1):
+    for n, code, geom in zip(numbers, gdf["iso3"], gdf.geometry, strict=True):
         if not isinstance(code, str) or not CODE_PATTERN.match(code):
-            problems.append(Problem(BASEMAP_FILE, n, "iso3", "a three-letter upper-case code", repr(code)))
+            problems.append(Problem(file, n, "iso3", "a three-letter upper-case code", repr(code)))
         elif code in seen:
-            problems.append(Problem(BASEMAP_FILE, n, "iso3", "one feature per code", f"{code} again"))
+            problems.append(Problem(file, n, "iso3", "one feature per code", f"{code} again"))
         seen.add(str(code))
         if geom is None or geom.is_empty:
-            problems.append(Problem(BASEMAP_FILE, n, "geometry", "a non-empty polygon", "empty geometry"))
+            problems.append(Problem(file, n, "geometry", "a non-empty polygon", "empty geometry"))
         elif not geom.is_valid:
-            problems.append(
-                Problem(BASEMAP_FILE, n, "geometry", "a valid polygon", shapely.is_valid_reason(geom))
-            )
-    return gdf
+            problems.append(Problem(file, n, "geometry", "a valid polygon", shapely.is_valid_reason(geom)))
+    return problems
 
 
 # --- cell rules ---------------------------------------------------------------------------------------

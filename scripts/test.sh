@@ -3,12 +3,15 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-# System packages: Debian chromium for the real-browser tests, a font for rendering, namespace tools.
+# System packages: Debian chromium for the real-browser tests, a font for rendering, namespace tools, PostgreSQL.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)        # the offline test brings up loopback in a new namespace
 command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+# PostgreSQL 15 + PostGIS for the database tests (a throwaway cluster per test worker, see tests/pgcluster.py).
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
+[ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -1,0 +1,305 @@
+"""PostgreSQL + PostGIS: connect, initialise, read a consistent snapshot, load a directory in one transaction.
+
+The layout is described in ``geo.dbschema``. Reading produces the same ``Tables`` of text cells as reading
+the data directory, so validation and catalog building are shared verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+import psycopg.types.json
+import shapely
+import shapely.geometry
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from geo.dbschema import COUNTRIES, INIT_LOCK, LIST_SEPARATOR, SCHEMA, TABLES, TableSpec, ddl, sql_type
+from geo.errors import DatabaseError, Problem
+from geo.io import ROW_COLUMN, RawTable
+from geo.schema import INSTRUMENTS, Column, Kind, split_list, split_urls
+from geo.settings import CONNECT_TIMEOUT_S
+from geo.validate import Tables, check_basemap
+
+INSTRUMENT_OF_FILE = {i.file: i.key for i in INSTRUMENTS}
+
+
+def where(url: str) -> str:
+    """The server a URL names, without the password: ``bb@dbhost:5432/bb``."""
+    try:
+        info = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "an unparseable database URL"
+    host = info.get("host") or "local socket"
+    user = f"{info['user']}@" if info.get("user") else ""
+    return f"{user}{host}:{info.get('port') or 5432}/{info.get('dbname') or '(default database)'}"
+
+
+@contextmanager
+def guarded(url: str, doing: str) -> Iterator[None]:
+    """Turn driver errors into a ``DatabaseError`` naming the server and what failed."""
+    try:
+        yield
+    except psycopg.errors.UndefinedTable as exc:
+        raise DatabaseError(
+            f"PostgreSQL at {where(url)}: {doing} failed: the schema '{SCHEMA}' is not initialised "
+            f"({exc.diag.message_primary}); run: python -m geo db init"
+        ) from exc
+    except psycopg.Error as exc:
+        reason = " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
+        raise DatabaseError(f"PostgreSQL at {where(url)}: {doing} failed: {reason}") from exc
+
+
+def connect(url: str, *, autocommit: bool = True) -> psycopg.Connection:
+    """Open a connection that fails within ``CONNECT_TIMEOUT_S`` seconds if the server is unreachable."""
+    with guarded(url, "connecting"):
+        try:
+            return psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=autocommit)
+        except psycopg.ProgrammingError as exc:  # an invalid URL
+            raise DatabaseError(f"BB_DATABASE_URL is not a valid PostgreSQL URL: {exc}") from exc
+
+
+def init_schema(conn: psycopg.Connection) -> None:
+    """Create the extension, schema, tables, indexes and triggers; safe to run again (one transaction)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK,))
+        for statement in ddl():
+            conn.execute(statement)
+
+
+VERSION_SQL = "SELECT epoch || '-' || counter FROM bb.meta"
+
+
+def version(conn: psycopg.Connection) -> str:
+    """The data version: one primary-key read of ``bb.meta``."""
+    row = conn.execute(VERSION_SQL).fetchone()
+    if row is None:
+        raise DatabaseError("bb.meta has no row; run: python -m geo db init")
+    return f"db:{row[0]}"
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Snapshot:
+    """Everything read in one repeatable-read transaction: data, its version and the dump layout."""
+
+    version: str
+    tables: Tables
+    problems: list[Problem]
+    layout: dict[str, list[str]] = field(default_factory=dict)
+    basemap_header: dict = field(default_factory=dict)
+
+
+def _cell(value: object, col: Column) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return LIST_SEPARATOR[col.kind].join(str(v) for v in value if v is not None)
+    return str(value).strip()
+
+
+def _read_table(conn: psycopg.Connection, spec: TableSpec, layout: list[str]) -> RawTable:
+    """One table as text cells, columns in the order of the file it was loaded from (then the schema's)."""
+    cols = spec.stored
+    fields = [sql.SQL("row_no"), *(sql.Identifier(c.name) for c in cols)]
+    if spec.located:
+        fields += [sql.SQL("ST_Y(geom)"), sql.SQL("ST_X(geom)")]
+    query = sql.SQL("SELECT {} FROM {} ORDER BY row_no, {}").format(sql.SQL(", ").join(fields), spec.ident(), sql.Identifier(spec.key))
+    rows = []
+    for rec in conn.execute(query):
+        cells = {c.name: _cell(v, c) for c, v in zip(cols, rec[1 : 1 + len(cols)], strict=True)}
+        if spec.located:
+            lat, lon = rec[-2:]
+            cells["lat"], cells["lon"] = ("", "") if lat is None else (repr(lat), repr(lon))
+        rows.append([cells[c.name] for c in spec.columns] + [rec[0]])
+    frame = pd.DataFrame(rows, columns=[*(c.name for c in spec.columns), ROW_COLUMN], dtype=str)
+    frame[ROW_COLUMN] = frame[ROW_COLUMN].astype(int)
+    known = [c.name for c in spec.columns]
+    order = [c for c in layout if c in known] + [c for c in known if c not in layout]
+    frame = frame[[*order, ROW_COLUMN]]
+    return RawTable(spec.label, frame)
+
+
+def _read_countries(conn: psycopg.Connection, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+    label = f"{SCHEMA}.{COUNTRIES}"
+    rows = conn.execute("SELECT row_no, iso3, properties, ST_AsBinary(geom) FROM bb.countries ORDER BY row_no, iso3").fetchall()
+    if not rows:
+        problems.append(Problem(label, None, None, "the country outlines", "no rows (load a data directory)"))
+        return None
+    geoms = [_single(shapely.from_wkb(bytes(r[3]))) if r[3] is not None else None for r in rows]
+    props = pd.DataFrame([r[2] or {} for r in rows])
+    props.insert(0, "iso3", [r[1] for r in rows])
+    gdf = gpd.GeoDataFrame(props.drop(columns=["geometry"], errors="ignore"), geometry=geoms, crs=4326)
+    problems += check_basemap(gdf, label, [r[0] for r in rows])
+    return gdf
+
+
+def _single(geom: shapely.Geometry) -> shapely.Geometry:
+    """A one-part MultiPolygon back to the Polygon it was loaded from (the column is MultiPolygon)."""
+    if geom.geom_type == "MultiPolygon" and len(geom.geoms) == 1:
+        return geom.geoms[0]
+    return geom
+
+
+def snapshot(conn: psycopg.Connection) -> Snapshot:
+    """Read every table in one REPEATABLE READ transaction: a load running meanwhile is seen whole or not at all."""
+    with conn.transaction():
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        ver = version(conn)
+        meta = conn.execute("SELECT layout, basemap FROM bb.meta").fetchone()
+        layout, header = (meta[0], meta[1]) if meta else ({}, {})
+        raw = {spec.file: _read_table(conn, spec, layout.get(spec.file, [])) for spec in TABLES}
+        problems: list[Problem] = []
+        countries = _read_countries(conn, problems)
+    tables = Tables(
+        partners=raw[TABLES[0].file],
+        routes=raw[TABLES[1].file],
+        activations=raw[TABLES[2].file],
+        instruments={INSTRUMENT_OF_FILE[f]: t for f, t in raw.items() if f in INSTRUMENT_OF_FILE},
+        countries=countries,
+    )
+    return Snapshot(ver, tables, problems, layout, header)
+
+
+def by_file(tables: Tables) -> dict[str, RawTable | None]:
+    """The raw tables keyed by the data file each mirrors."""
+    raw = {TABLES[0].file: tables.partners, TABLES[1].file: tables.routes, TABLES[2].file: tables.activations}
+    return raw | {i.file: tables.instruments.get(i.key) for i in INSTRUMENTS}
+
+
+# --- loading ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadCounts:
+    """What a load did to one table."""
+
+    inserted: int
+    updated: int
+    deleted: int
+
+
+def _list(value: str, col: Column) -> list[str] | None:
+    items = split_urls(value) if col.kind is Kind.URLS else split_list(value)
+    return list(items) or None
+
+
+def _staged_rows(spec: TableSpec, table: RawTable) -> Iterator[list]:
+    for rec in table.frame.to_dict("records"):
+        row: list = [int(rec[ROW_COLUMN])]
+        for col in spec.stored:
+            value = rec.get(col.name, "")
+            row.append(_list(value, col) if col.kind in LIST_SEPARATOR else (value or None))
+        if spec.located:
+            lat, lon = rec.get("lat", ""), rec.get("lon", "")
+            row += [float(lat), float(lon)] if lat and lon else [None, None]
+        yield row
+
+
+@dataclass(frozen=True)
+class Staging:
+    """How one table is loaded: stage columns (COPY) and the target columns with the values computed from them."""
+
+    table: str
+    key: str
+    stage: list[tuple[str, str]]  # (name, type) of the staged columns
+    target: list[tuple[str, sql.Composable]]  # (column, value over the stage)
+
+
+def _upsert(conn: psycopg.Connection, plan: Staging, rows: Iterator[list], by: str) -> LoadCounts:
+    """Stage rows with COPY into a temporary table, upsert by key (only rows that differ), delete rows not staged."""
+    t, stage, key = sql.Identifier(SCHEMA, plan.table), sql.Identifier(f"stage_{plan.table}"), sql.Identifier(plan.key)
+    defs = sql.SQL(", ").join(sql.SQL("{} " + typ).format(sql.Identifier(n)) for n, typ in plan.stage)
+    conn.execute(sql.SQL("CREATE TEMPORARY TABLE {} ({}) ON COMMIT DROP").format(stage, defs))
+    names = sql.SQL(", ").join(sql.Identifier(n) for n, _ in plan.stage)
+    with conn.cursor().copy(sql.SQL("COPY {} ({}) FROM STDIN").format(stage, names)) as copy:
+        copy.set_types([typ for _, typ in plan.stage])
+        for row in rows:
+            copy.write_row(row)
+    cols = [sql.Identifier(c) for c, _ in plan.target]
+    assign = [sql.SQL("{0} = EXCLUDED.{0}").format(c) for c, (n, _) in zip(cols, plan.target, strict=True) if n != plan.key]
+    assign.append(sql.SQL("updated_by = EXCLUDED.updated_by"))
+    upsert = sql.SQL(
+        "INSERT INTO {t} AS t ({cols}, updated_by) SELECT {vals}, %s FROM {stage} "
+        "ON CONFLICT ({key}) DO UPDATE SET {assign} WHERE ({old}) IS DISTINCT FROM ({new}) RETURNING (xmax = 0)"
+    ).format(
+        t=t, cols=sql.SQL(", ").join(cols), vals=sql.SQL(", ").join(v for _, v in plan.target), stage=stage, key=key,
+        assign=sql.SQL(", ").join(assign),
+        old=sql.SQL(", ").join(sql.SQL("t.{}").format(c) for c in cols),
+        new=sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(c) for c in cols),
+    )
+    flags = [r[0] for r in conn.execute(upsert, (by,)).fetchall()]
+    deleted = conn.execute(
+        sql.SQL("DELETE FROM {t} AS t WHERE NOT EXISTS (SELECT 1 FROM {stage} AS s WHERE s.{key} = t.{key})").format(
+            t=t, stage=stage, key=key)
+    ).rowcount
+    # Rows inserted later with SQL (no row_no given) go after the loaded ones.
+    conn.execute(sql.SQL("SELECT setval(pg_get_serial_sequence({}, 'row_no'), greatest((SELECT max(row_no) FROM {}), 1))").format(
+        sql.Literal(f"{SCHEMA}.{plan.table}"), t))
+    inserted = sum(flags)
+    return LoadCounts(inserted, len(flags) - inserted, deleted)
+
+
+def _load_table(conn: psycopg.Connection, spec: TableSpec, table: RawTable, by: str) -> LoadCounts:
+    stage = [("row_no", "int4"), *((c.name, sql_type(c)) for c in spec.stored)]
+    target: list[tuple[str, sql.Composable]] = [(n, sql.Identifier(n)) for n, _ in stage]
+    if spec.located:
+        stage += [("lat", "float8"), ("lon", "float8")]
+        target.append(("geom", sql.SQL("CASE WHEN lat IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(lon, lat), 4326) END")))
+    return _upsert(conn, Staging(spec.name, spec.key, stage, target), _staged_rows(spec, table), by)
+
+
+def _load_countries(conn: psycopg.Connection, basemap: dict, by: str) -> LoadCounts:
+    rows = []
+    for n, feature in enumerate(basemap["features"], start=1):
+        props = dict(feature.get("properties") or {})
+        iso3 = props.pop("iso3")
+        geom = shapely.geometry.shape(feature["geometry"])
+        rows.append([n, iso3, psycopg.types.json.Jsonb(props), shapely.to_wkb(geom)])
+    plan = Staging(
+        COUNTRIES, "iso3",
+        [("row_no", "int4"), ("iso3", "text"), ("properties", "jsonb"), ("wkb", "bytea")],
+        [("row_no", sql.SQL("row_no")), ("iso3", sql.SQL("iso3")), ("properties", sql.SQL("properties")),
+         ("geom", sql.SQL("ST_Multi(ST_SetSRID(ST_GeomFromWKB(wkb), 4326))"))],
+    )
+    return _upsert(conn, plan, iter(rows), by)
+
+
+def load(conn: psycopg.Connection, tables: Tables, basemap: dict, directory: Path) -> dict[str, LoadCounts]:
+    """Make the database equal to validated ``tables`` in ONE transaction (upsert by key, delete the rest)."""
+    by = f"load:{directory}"
+    raw = by_file(tables)
+    counts: dict[str, LoadCounts] = {}
+    layout = {}
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK,))
+        for spec in TABLES:
+            table = raw[spec.file]
+            assert table is not None, f"{spec.file} was validated, so it was read"
+            counts[spec.label] = _load_table(conn, spec, table, by)
+            known = {c.name for c in spec.columns}
+            layout[spec.file] = [c for c in table.frame.columns if c in known]
+        counts[f"{SCHEMA}.{COUNTRIES}"] = _load_countries(conn, basemap, by)
+        header = {k: v for k, v in basemap.items() if k not in ("type", "features")}
+        conn.execute("UPDATE bb.meta SET layout = %s, basemap = %s",
+                     (psycopg.types.json.Jsonb(layout), psycopg.types.json.Jsonb(header)))
+    return counts
+
+
+def name_records(problems: list[Problem], tables: Tables) -> list[Problem]:
+    """Add the record's id to problems found in database rows (``row_no`` alone is hard to see in SQL tools)."""
+    ids: dict[tuple[str, int], str] = {}
+    for table in [tables.partners, tables.routes, *tables.instruments.values()]:
+        if table is not None:
+            key = "code" if "code" in table.frame.columns else "id"
+            ids |= {(table.file, int(r)): k for r, k in zip(table.frame[ROW_COLUMN], table.frame[key], strict=True)}
+    return [replace(p, record=ids.get((p.file, p.row))) if p.row is not None and (p.file, p.row) in ids else p
+            for p in problems]

@@ -1,0 +1,130 @@
+"""Where the data comes from: the data directory (default) or PostgreSQL + PostGIS, behind one interface.
+
+Both sources produce the same raw text ``Tables`` that ``geo.validate.check_tables`` and
+``geo.catalog.build_catalog`` consume, so validation and the catalog are shared verbatim.
+
+- ``version()`` is cheap and meant to be polled: a ``stat`` per file, or one primary-key read in the database
+  (on a connection kept open by the source; a broken connection is reopened on the next call).
+- ``snapshot()`` returns ``(version, tables, problems)`` read consistently: the database reads every table in one
+  REPEATABLE READ transaction together with the version, so data is never labelled with a newer version than
+  its own. (The directory reads the version first: a save in between only causes one more reload later.)
+- An unreachable source raises a ``DataError`` subclass: ``DataFileError`` (no directory) or ``DatabaseError``.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import psycopg
+
+from geo import db
+from geo.errors import DatabaseError, DataFileError, Problem
+from geo.io import data_version
+from geo.settings import data_dir, database_url
+from geo.validate import Tables, read_all
+
+
+class Source(Protocol):
+    """What ``load_catalog`` and the dashboard need from a data source."""
+
+    def version(self) -> str: ...
+
+    def snapshot(self) -> tuple[str, Tables, list[Problem]]: ...
+
+    def read(self) -> tuple[Tables, list[Problem]]: ...
+
+    def describe(self) -> str: ...
+
+    def name_records(self, problems: list[Problem], tables: Tables) -> list[Problem]: ...
+
+
+class DirectorySource:
+    """The data directory: one CSV per instrument plus the basemap GeoJSON."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"DirectorySource({str(self.path)!r})"
+
+    def version(self) -> str:
+        return data_version(self.path) if self.path.is_dir() else "missing"
+
+    def read(self) -> tuple[Tables, list[Problem]]:
+        return read_all(self.path)
+
+    def snapshot(self) -> tuple[str, Tables, list[Problem]]:
+        ver = self.version()
+        tables, problems = self.read()
+        if not self.path.is_dir():
+            raise DataFileError(problems[0])
+        return ver, tables, problems
+
+    def describe(self) -> str:
+        return f"data directory {self.path}"
+
+    def name_records(self, problems: list[Problem], tables: Tables) -> list[Problem]:
+        return problems  # file problems are found by row number in any editor
+
+
+class PostgresSource:
+    """PostgreSQL + PostGIS (schema ``bb``, see ``geo.dbschema``) at a libpq URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._conn: psycopg.Connection | None = None
+        self._lock = threading.Lock()  # one polling connection, shared by the threads of a process
+
+    def __repr__(self) -> str:
+        return f"PostgresSource({db.where(self.url)!r})"
+
+    def version(self) -> str:
+        with self._lock:
+            for attempt in (1, 2):  # a connection dropped since the last poll is reopened once
+                if self._conn is None or self._conn.closed:
+                    self._conn = db.connect(self.url)
+                try:
+                    with db.guarded(self.url, "reading the data version"):
+                        return db.version(self._conn)
+                except DatabaseError:
+                    if self._conn.closed or self._conn.broken:
+                        self._conn = None
+                        if attempt == 1:
+                            continue
+                    raise
+        raise AssertionError("unreachable")
+
+    def snapshot(self) -> tuple[str, Tables, list[Problem]]:
+        snap = self.read_snapshot()
+        return snap.version, snap.tables, snap.problems
+
+    def read_snapshot(self) -> db.Snapshot:
+        """Everything, with the layout ``dump`` needs, from one consistent snapshot (its own connection)."""
+        with db.connect(self.url) as conn, db.guarded(self.url, "reading the data"):
+            return db.snapshot(conn)
+
+    def read(self) -> tuple[Tables, list[Problem]]:
+        _, tables, problems = self.snapshot()
+        return tables, problems
+
+    def describe(self) -> str:
+        return f"PostgreSQL database {db.where(self.url)}"
+
+    def name_records(self, problems: list[Problem], tables: Tables) -> list[Problem]:
+        return db.name_records(problems, tables)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def open_source(url: str | None = None, directory: Path | None = None) -> DirectorySource | PostgresSource:
+    """The configured source: ``BB_DATABASE_URL`` if set, else the data directory (``BB_DATA_DIR``)."""
+    url = database_url() if url is None else url
+    if url:
+        return PostgresSource(url)
+    return DirectorySource(directory or data_dir())
