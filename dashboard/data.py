@@ -1,9 +1,12 @@
 """The only module with Streamlit caches. Wraps ``geo``; everything is keyed on the data version.
 
+- The data source is the data directory, or PostgreSQL when ``BB_DATABASE_URL`` is set (``geo.open_source``);
+  one source object per process keeps its polling connection.
 - The catalog is loaded once per data version (``cache_resource``: shared, read-only by contract).
-  A failed load is cached too (as an error value), so a broken file is validated once, not on every rerun.
-- If the newest version is broken (or the directory vanished), the last good catalog of this process is
-  served together with the problem, so the map never goes blank because someone saved a broken file.
+  A failed validation is cached too (as an error value), so a broken file is validated once, not on every
+  rerun. An unreachable database is never cached: the next check tries again.
+- If the newest version is broken (or the directory vanished, or the database is down), the last good
+  catalog of this process is served together with the problem, so the map never goes blank.
 - Derived results are keyed on small hashable values: (version, FilterSpec).
 - Every good version this process has served is remembered with the time it was first seen and the
   fingerprints of its records, so a session can ask what changed since it opened, or since a time.
@@ -23,11 +26,10 @@ import streamlit as st
 import geo
 from geo import Catalog, DataError, DisplayGeometry, FilterSpec
 from geo.changes import Changes, Entry, diff, fingerprints
-from geo.io import data_files
 
 log = logging.getLogger(__name__)
 
-_LAST_GOOD: dict[str, Catalog] = {}  # data directory -> last catalog that validated (process-wide)
+_LAST_GOOD: dict[str, Catalog] = {}  # data source -> last catalog that validated (process-wide)
 _LOCK = threading.Lock()
 MAX_HISTORY = 500  # versions remembered per data source (a version a minute is eight hours)
 
@@ -79,29 +81,46 @@ class Loaded:
     checked_at: dt.datetime
 
 
+def _settings() -> tuple[str, str]:
+    return geo.database_url(), str(geo.data_dir())
+
+
+@st.cache_resource(max_entries=4)
+def _source(url: str, directory: str) -> geo.Source:
+    """One source per setting and process (the database source keeps one polling connection)."""
+    return geo.open_source(url, Path(directory))
+
+
 @st.cache_resource(show_spinner="Loading the cooperation dataset…", max_entries=4)
-def _load(directory: str, version: str) -> Catalog | DataError:
+def _load(url: str, directory: str, version: str) -> Catalog | DataError:
     try:
-        return geo.load_catalog(Path(directory))
+        return geo.load_catalog(_source(url, directory))
+    except geo.DatabaseError:
+        raise  # not cached: the database may be back on the next check
     except DataError as exc:
         return exc
 
 
 def current() -> Loaded:
     """Check the data version (cheap) and return the catalog for it, or the last good one with the problem."""
-    directory = geo.data_dir()
-    version = geo.data_version(directory) if directory.is_dir() else "missing"
-    result = _load(str(directory), version) if directory.is_dir() else geo.DataFileError(
-        geo.Problem(str(directory), None, None, "a data directory", "no such directory (check BB_DATA_DIR)")
-    )
+    url, directory = _settings()
+    source = _source(url, directory)
+    key = source.describe()
     now = dt.datetime.now(dt.UTC)
+    try:
+        version = source.version()
+        result: Catalog | DataError = _load(url, directory, version)
+    except geo.DatabaseError as exc:
+        version, result = "unreachable", exc
+    if version == "missing":
+        result = geo.DataFileError(geo.Problem(directory, None, None, "a data directory", "no such directory (check BB_DATA_DIR)"))
     if isinstance(result, Catalog):
         with _LOCK:
-            _LAST_GOOD[str(directory)] = result
-        _remember(str(directory), result, now)
+            _LAST_GOOD[key] = result
+        _remember(key, result, now)
         return Loaded(result, None, version, now)
     with _LOCK:
-        last = _LAST_GOOD.get(str(directory))
+        last = _LAST_GOOD.get(key)
     return Loaded(last, str(result), version, now)
 
 
@@ -139,7 +158,7 @@ def _remember(source: str, catalog: Catalog, now: dt.datetime) -> None:
 def changes_since(catalog: Catalog, since: dt.datetime) -> tuple[Changes, dt.datetime]:
     """What changed from the version served at ``since`` to ``catalog``, and the time the comparison starts
     from (later than ``since`` when this process has no older version: it started after that time)."""
-    source = str(geo.data_dir())
+    source = _source(*_settings()).describe()
     with _LOCK:
         history = list(_HISTORY.get(source, []))
     now_prints = next((h.prints for h in reversed(history) if h.version == catalog.version), None)
@@ -151,10 +170,8 @@ def changes_since(catalog: Catalog, since: dt.datetime) -> tuple[Changes, dt.dat
 
 
 def data_changed_at() -> dt.datetime | None:
-    """When the data last changed: the newest modification time of the data files."""
-    directory = geo.data_dir()
+    """When the data last changed (file times, or the database's change stamp); None if unknown now."""
     try:
-        newest = max((p.stat().st_mtime for p in data_files(directory)), default=None)
-    except OSError:
+        return _source(*_settings()).changed_at()
+    except DataError:
         return None
-    return dt.datetime.fromtimestamp(newest, dt.UTC) if newest is not None else None

@@ -13,6 +13,7 @@ Both sources produce the same raw text ``Tables`` that ``geo.validate.check_tabl
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -21,7 +22,7 @@ import psycopg
 
 from geo import db
 from geo.errors import DatabaseError, DataFileError, Problem
-from geo.io import data_version
+from geo.io import data_files, data_version
 from geo.settings import data_dir, database_url
 from geo.validate import Tables, read_all
 
@@ -36,6 +37,8 @@ class Source(Protocol):
     def read(self) -> tuple[Tables, list[Problem]]: ...
 
     def describe(self) -> str: ...
+
+    def changed_at(self) -> dt.datetime | None: ...
 
     def name_records(self, problems: list[Problem], tables: Tables) -> list[Problem]: ...
 
@@ -64,6 +67,14 @@ class DirectorySource:
 
     def describe(self) -> str:
         return f"data directory {self.path}"
+
+    def changed_at(self) -> dt.datetime | None:
+        """When the data last changed: the newest modification time of its files (None if unreadable)."""
+        try:
+            newest = max((p.stat().st_mtime for p in data_files(self.path)), default=None)
+        except OSError:
+            return None
+        return dt.datetime.fromtimestamp(newest, dt.UTC) if newest is not None else None
 
     def name_records(self, problems: list[Problem], tables: Tables) -> list[Problem]:
         return problems  # file problems are found by row number in any editor
@@ -111,6 +122,15 @@ class PostgresSource:
 
     def describe(self) -> str:
         return f"PostgreSQL database {db.where(self.url)}"
+
+    def changed_at(self) -> dt.datetime | None:
+        """When the data last changed: ``bb.meta.changed_at``, set by the same triggers as the version."""
+        with self._lock:
+            if self._conn is None or self._conn.closed:
+                self._conn = db.connect(self.url)
+            with db.guarded(self.url, "reading the data's change time"):
+                row = self._conn.execute("SELECT changed_at FROM bb.meta").fetchone()
+        return row[0] if row else None
 
     def name_records(self, problems: list[Problem], tables: Tables) -> list[Problem]:
         return db.name_records(problems, tables)
