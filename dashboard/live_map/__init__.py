@@ -70,7 +70,8 @@ def _atomic_write(path: Path, payload: bytes) -> None:
 
 def geometry_file(display: DisplayGeometry, version: str) -> str:
     """Write the outlines of a data version next to the component (once) and return the file name."""
-    name = f"geometry-{version}.json"
+    # the version may hold characters a relative URL must not start with (a database version is "db:…")
+    name = f"geometry-{hashlib.sha1(version.encode()).hexdigest()[:16]}.json"
     path = build_dir() / name
     if not path.is_file():
         _atomic_write(path, orjson.dumps({"countries": display.countries, "areas": display.areas},

@@ -97,3 +97,7 @@ def page(browser, app_url):
     pg.request_log = log  # type: ignore[attr-defined]
     yield pg
     context.close()
+
+
+# A real throwaway PostgreSQL + PostGIS cluster for the live tests on the database (see tests/pg/conftest.py).
+from tests.pg.conftest import loaded_db, pg_cluster  # noqa: E402, F401
