@@ -115,6 +115,13 @@
     }
     if (!sample) { return; }
     var proto = Object.getPrototypeOf(sample);
+    for (var j = 0; j < ids.length; j++) {  // what each source holds since it was created (not via setData)
+      var s = map.getSource(ids[j]);
+      if (s && s.type === "geojson" && s._data !== undefined && typeof s.serialize === "function") {
+        var d = s.serialize().data;
+        if (d !== undefined) { s.bbLastData = typeof d === "string" ? d : JSON.stringify(d); }
+      }
+    }
     if (proto.bbSkipUnchanged) { return; }
     var original = proto.setData;
     proto.setData = function (data) {
