@@ -43,6 +43,7 @@
       if (!r.ok) { throw new Error("outlines " + url + ": HTTP " + r.status); }
       return r.json();
     }).then(function (g) {
+      performance.mark("bb-outlines-ready");
       geometry = {
         countries: g.countries, areas: g.areas,
         full: { countries: collection(g.countries, Object.keys(g.countries)), areas: collection(g.areas, Object.keys(g.areas)) }
@@ -163,11 +164,13 @@
       document.body.dataset.specKey = args.spec_key;
       document.body.dataset.frameSeq = String(args.frame.seq);
       document.body.dataset.drawMs = String(Math.round(performance.now() - started));
+      if (!performance.getEntriesByName("bb-first-draw").length) { performance.mark("bb-first-draw"); }
     });
   }
 
   var plotlyReady = new Promise(function (resolve) {
-    if (window.Plotly) { resolve(); } else { window.bbPlotlyLoaded = resolve; }
+    var loaded = function () { performance.mark("bb-plotly-ready"); resolve(); };
+    if (window.Plotly) { loaded(); } else { window.bbPlotlyLoaded = loaded; }
   });
   var queue = plotlyReady;
   window.addEventListener("message", function (event) {
