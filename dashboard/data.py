@@ -130,6 +130,14 @@ def display(version: str, _catalog: Catalog) -> DisplayGeometry:
     return geo.display_geometry(_catalog)
 
 
+@st.cache_resource(max_entries=4)
+def slots(version: str, _catalog: Catalog) -> frozenset[str]:
+    """The live map's trace list for a data version (the same for every filter)."""
+    from dashboard.figures import trace_slots
+
+    return trace_slots(_catalog.records)
+
+
 @st.cache_data(max_entries=512)
 def selected_ids(version: str, spec: FilterSpec, _catalog: Catalog) -> tuple[str, ...]:
     """Ids of the records the spec selects, cached on (version, spec)."""

@@ -29,6 +29,7 @@ from geo import DisplayGeometry
 
 FRONTEND = Path(__file__).resolve().parent
 FRONTEND_FILES = ("index.html", "main.js")
+STATIC_DIR = FRONTEND.parent / "static"  # Streamlit's app static folder (server.enableStaticServing)
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 _component = None
@@ -43,21 +44,44 @@ class Frame:
     zoom: float
 
 
+def static_plotly() -> str | None:
+    """plotly.js as an app static file, as a URL relative to the component's page; None if not possible.
+
+    The component route sends plotly.js without Last-Modified or ETag, so a browser downloads and compiles
+    its 4.6 MB on every page open. The app static route sends both: a copy there (modification time kept,
+    name by plotly version) is cached by the browser between opens. If the folder is not writable, the
+    component's own copy is used.
+    """
+    stat = PLOTLY_JS.stat()
+    name = f"plotly-{plotly.__version__}-{stat.st_size}.min.js"
+    target = STATIC_DIR / name
+    try:
+        if not target.is_file():
+            STATIC_DIR.mkdir(exist_ok=True)
+            _atomic_write(target, PLOTLY_JS.read_bytes())
+            os.utime(target, (stat.st_atime, stat.st_mtime))
+    except OSError:
+        return None
+    return f"../../app/static/{name}"  # from /component/<name>/index.html to /app/static/
+
+
 def build_dir() -> Path:
     """The folder the component is served from: our page and script plus plotly.js, by content hash.
 
     Built in the temp folder on first use (plotly.js is 4.6 MB and stays out of the repository); several
     app processes may race here, so every file is written to a temporary name and renamed into place.
     """
-    digest = hashlib.sha1(plotly.__version__.encode())
-    for name in FRONTEND_FILES:
-        digest.update((FRONTEND / name).read_bytes())
+    plotly_src = static_plotly() or "plotly.min.js"
+    page = (FRONTEND / "index.html").read_text(encoding="utf-8").replace("__PLOTLY_JS__", plotly_src)
+    digest = hashlib.sha1(f"{plotly.__version__}\0{plotly_src}\0{page}".encode())
+    digest.update((FRONTEND / "main.js").read_bytes())
     root = Path(os.environ.get("BB_CACHE_DIR") or Path(tempfile.gettempdir()) / f"beyond-borders-{os.getuid()}")
     target = root / f"live-map-{digest.hexdigest()[:12]}"
     target.mkdir(parents=True, exist_ok=True)
-    for name, source in [*((n, FRONTEND / n) for n in FRONTEND_FILES), ("plotly.min.js", PLOTLY_JS)]:
+    for name, payload in (("index.html", lambda: page.encode()), ("main.js", (FRONTEND / "main.js").read_bytes),
+                          ("plotly.min.js", PLOTLY_JS.read_bytes)):
         if not (target / name).is_file():
-            _atomic_write(target / name, source.read_bytes())
+            _atomic_write(target / name, payload())
     return target
 
 

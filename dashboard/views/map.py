@@ -135,7 +135,7 @@ def render() -> None:
     recent, _ = data.changes_since(catalog, recent_from)
     map_view = replace(map_view, changed=recent.present)
     display = data.display(catalog.version, catalog)
-    spec_ = map_spec(records, display, names, map_view)
+    spec_ = map_spec(records, display, names, map_view, slots=data.slots(catalog.version, catalog))
     left, right = st.columns([3, 1])
     with left:
         event = live_map(spec_, geometry_file(display, catalog.version), Frame(state.frame_seq(), view.center, view.zoom),

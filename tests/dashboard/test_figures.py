@@ -7,7 +7,7 @@ import json
 
 import orjson
 
-from dashboard.figures import MapView, build_map, build_timeline, hover_line, kpis, map_spec, resolve
+from dashboard.figures import MapView, build_map, build_timeline, hover_line, kpis, map_spec, resolve, trace_slots
 from geo import Catalog, FilterSpec, apply, display_geometry
 
 
@@ -78,11 +78,14 @@ def test_selection_and_route_are_highlighted(catalog: Catalog) -> None:
 def test_map_spec_keeps_trace_identity_and_layer_order(catalog: Catalog) -> None:
     """The live map updates in place only if traces keep their uid and layers their order across filters."""
     disp = display_geometry(catalog)
-    full = map_spec(catalog.records, disp, names(catalog), MapView())
-    few = map_spec(catalog.records[catalog.records["instrument"] == "liaison_officer"], disp, names(catalog), MapView())
+    slots = trace_slots(catalog.records)
+    full = map_spec(catalog.records, disp, names(catalog), MapView(), slots=slots)
+    few = map_spec(catalog.records[catalog.records["instrument"] == "liaison_officer"], disp, names(catalog), MapView(), slots=slots)
     uids = [t["uid"] for t in full["data"]]
     assert len(set(uids)) == len(uids)
     assert [t["uid"] for t in few["data"]] == uids  # the same traces in the same order, whatever the filter
+    # only traces the catalog can fill: no point trace for an instrument without located records
+    assert "working_arrangement-point" not in uids and "liaison_officer-point" in uids and "liaison_officer-area" not in uids
     # unique "below" values: plotly re-creates every layer that shares one on each update
     belows = [t["below"] for t in full["data"]] + [lay["below"] for lay in full["layout"]["map"]["layers"]]
     assert len(set(belows)) == len(belows)
