@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -30,6 +31,20 @@ def wait_map(page, timeout: float = 30_000):
 
 def map_ids(frame) -> list[str]:
     return frame.evaluate(MAP_IDS_JS)
+
+
+def settled_camera(frame, timeout: float = 15.0) -> dict:
+    """The camera once the map has stopped moving (wheel zoom and drag end with an animation)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        frame.wait_for_function("() => !document.getElementById('map')._fullLayout.map._subplot.map.isMoving()")
+        now = map_camera(frame)
+        if now == last:
+            return now
+        last = now
+        time.sleep(0.5)
+    raise AssertionError(f"the map kept moving: {last}")
 
 
 def map_camera(frame) -> dict:
@@ -100,8 +115,7 @@ def test_user_pan_and_zoom_go_into_the_link_and_survive_a_filter_change(page, ap
     page.mouse.down()
     page.mouse.move(x - 150, y + 60, steps=8)
     page.mouse.up()
-    frame.wait_for_function("() => !document.getElementById('map')._fullLayout.map._subplot.map.isMoving()")
-    moved = map_camera(frame)
+    moved = settled_camera(frame)
     assert moved["zoom"] > 2.6
     # the app hears about the move and writes it into the link
     page.wait_for_function(
