@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from dashboard.figures import MAX_HOVER_LINES, MapView, hover_line
+from dashboard.figures import MAX_HOVER_LINES, MapView, hover_line, plain_records
 from dashboard.style import BORDERS, HIGHLIGHT, LAND, POINT_CELL_STYLE, ROUTE_LINE, STYLES, WATER, LayerStyle
 from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, DisplayGeometry
 
@@ -159,10 +159,7 @@ def build_vector_map(records: pd.DataFrame, display: DisplayGeometry, names: Map
     traces: list[dict] = [{"type": "scatter", "x": bx, "y": by, "mode": "lines", "fill": "toself", "fillcolor": LAND,
                            "line": {"color": BORDERS, "width": 0.6}, "hoverinfo": "skip", "showlegend": False,
                            "meta": {"form": "basemap"}}]
-    plain_rows = pd.DataFrame(records.drop(columns="geometry", errors="ignore")).to_dict("records")
-    by_instrument: dict[str, list[dict]] = {}
-    for rec in plain_rows:
-        by_instrument.setdefault(rec["instrument"], []).append(rec)
+    _, by_instrument = plain_records(records)
     for inst in INSTRUMENTS:
         key = inst.key
         recs = by_instrument.get(key, [])

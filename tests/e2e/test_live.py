@@ -18,6 +18,20 @@ REFRESH = 2  # seconds between version checks in this test's app
 WITHIN = (REFRESH + 12) * 1000  # the interval plus a reload and a redraw on a busy CI machine
 
 
+def open_marked(browser, url: str, query: str = "?instruments=liaison_officer"):
+    """Open the map in a new browser context with its request log, and mark the page and the map frame
+    (a reload would drop the marks)."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    log = RequestLog()
+    context.on("request", log.record)
+    page = context.new_page()
+    page.goto(url + "/" + query)
+    frame = wait_map(page)
+    page.evaluate("() => { window.notReloaded = true; }")
+    frame.evaluate("() => { window.notReloaded = true; }")
+    return context, page, frame, log
+
+
 @pytest.fixture
 def live_app(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     data = write_dataset(tmp_path / "data")
@@ -29,15 +43,8 @@ def live_app(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 def test_open_page_follows_data_edits_and_keeps_the_last_good_data(browser, live_app) -> None:
     url, data = live_app
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    log = RequestLog()
-    context.on("request", log.record)
-    page = context.new_page()
-    page.goto(url + "/?instruments=liaison_officer&zoom=4&lat=44&lon=20")
-    frame = wait_map(page)
+    context, page, frame, log = open_marked(browser, url, "?instruments=liaison_officer&zoom=4&lat=44&lon=20")
     assert map_ids(frame) == ["lo-bel"]
-    page.evaluate("() => { window.notReloaded = true; }")
-    frame.evaluate("() => { window.notReloaded = true; }")
 
     add_liaison_officer(data)  # a colleague saves the file
     frame.wait_for_function("() => document.getElementById('map').data.some(t => t.uid === 'changes' && t.customdata.length > 0)", timeout=WITHIN)
@@ -64,15 +71,6 @@ def test_open_page_follows_data_edits_and_keeps_the_last_good_data(browser, live
 # --- the database: two app instances on one PostgreSQL database (loaded_db: see tests/e2e/conftest.py) ---
 
 
-def _open(browser, url: str):
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
-    log = RequestLog()
-    context.on("request", log.record)
-    page = context.new_page()
-    page.goto(url + "/?instruments=liaison_officer")
-    frame = wait_map(page)
-    page.evaluate("() => { window.notReloaded = true; }")
-    return context, page, frame, log
 
 
 def test_two_instances_on_one_database_follow_writes_and_outages(browser, loaded_db: str) -> None:
@@ -80,7 +78,7 @@ def test_two_instances_on_one_database_follow_writes_and_outages(browser, loaded
 
     apps = [start_app({"BB_DATABASE_URL": loaded_db, "BB_REFRESH_SECONDS": str(REFRESH)}) for _ in range(2)]
     try:
-        views = [_open(browser, url) for _, url in apps]
+        views = [open_marked(browser, url) for _, url in apps]
         before = [map_ids(frame) for _, _, frame, _ in views]
         assert before[0] == before[1] and before[0] and "lo-sql-test" not in before[0]
 
