@@ -59,17 +59,28 @@ def _bbox(geometry: Mapping) -> tuple[float, float, float, float]:
     return float(outer[:, 0].min()), float(outer[:, 1].min()), float(outer[:, 0].max()), float(outer[:, 1].max())
 
 
+def _signed_area(xy: np.ndarray) -> float:
+    """Shoelace formula: positive for a counter-clockwise ring (lon/lat; Mercator keeps the sense)."""
+    x, y = xy[:, 0], xy[:, 1]
+    return float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y)) / 2
+
+
 def rings_xy(geometries: Iterable[Mapping]) -> tuple[np.ndarray, np.ndarray]:
     """All rings of the geometries as one projected path, rings separated by NaN (a gap for plotly).
 
-    One trace then draws many countries: ``fill='toself'`` closes and fills each gap-separated ring.
+    One trace then draws many countries: ``fill='toself'`` closes and fills each gap-separated ring. The
+    rings become one SVG path filled by the non-zero rule, so holes (Lesotho in South Africa) stay empty
+    only if they wind against their outer ring: outer rings are made counter-clockwise, holes clockwise.
     """
     parts: list[np.ndarray] = []
     gap = np.array([[np.nan, np.nan]])
     for geometry in geometries:
         for polygon in _polygons(geometry):
-            for ring in polygon:
-                parts += [np.asarray(ring, dtype=float), gap]
+            for n, ring in enumerate(polygon):
+                xy = np.asarray(ring, dtype=float)
+                if (_signed_area(xy) > 0) != (n == 0):  # wrong way round for an outer ring (n == 0) or a hole
+                    xy = xy[::-1]
+                parts += [xy, gap]
     if not parts:
         return np.empty(0), np.empty(0)
     xy = np.concatenate(parts[:-1])

@@ -93,3 +93,16 @@ def test_unvalidated_vector_figure_passes_plotly_validation(catalog: Catalog) ->
     fig = vector(catalog, MapView(selected="pr-eap", route_countries=("ALB",)))
     validated = go.Figure(fig.to_plotly_json())  # raises ValueError on any invalid property
     assert len(validated.data) == len(fig.data)
+
+
+def test_holes_wind_against_their_outer_ring() -> None:
+    """A country with a hole (South Africa around Lesotho) must not be filled over the hole: the outer ring
+    is drawn counter-clockwise and the hole clockwise, whatever the source order."""
+    from dashboard.vector_map import _signed_area, rings_xy
+
+    outer_cw = [[0, 0], [0, 10], [10, 10], [10, 0], [0, 0]]  # clockwise on purpose
+    hole_ccw = [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]]  # counter-clockwise on purpose
+    x, y = rings_xy([{"type": "Polygon", "coordinates": [outer_cw, hole_ccw]}])
+    gap = int(np.flatnonzero(np.isnan(x))[0])
+    outer, hole = np.column_stack([x[:gap], y[:gap]]), np.column_stack([x[gap + 1:], y[gap + 1:]])
+    assert _signed_area(outer) > 0 > _signed_area(hole)
