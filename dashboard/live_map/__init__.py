@@ -65,12 +65,17 @@ def static_plotly() -> str | None:
     return f"../../app/static/{name}"  # from /component/<name>/index.html to /app/static/
 
 
+_built: list[Path] = []  # the folder this process built (checked, not rebuilt, on every call)
+
+
 def build_dir() -> Path:
     """The folder the component is served from: our page and script plus plotly.js, by content hash.
 
     Built in the temp folder on first use (plotly.js is 4.6 MB and stays out of the repository); several
     app processes may race here, so every file is written to a temporary name and renamed into place.
     """
+    if _built and all((_built[0] / n).is_file() for n in ("index.html", "main.js", "plotly.min.js")):
+        return _built[0]
     plotly_src = static_plotly() or "plotly.min.js"
     page = (FRONTEND / "index.html").read_text(encoding="utf-8").replace("__PLOTLY_JS__", plotly_src)
     digest = hashlib.sha1(f"{plotly.__version__}\0{plotly_src}\0{page}".encode())
@@ -82,6 +87,7 @@ def build_dir() -> Path:
                           ("plotly.min.js", PLOTLY_JS.read_bytes)):
         if not (target / name).is_file():
             _atomic_write(target / name, payload())
+    _built[:] = [target]
     return target
 
 
@@ -92,15 +98,33 @@ def _atomic_write(path: Path, payload: bytes) -> None:
     os.replace(tmp, path)
 
 
+KEEP_GEOMETRY_FILES = 8  # outline files kept per build folder (a page still open on an older version may ask)
+_geometry_names: dict[str, str] = {}  # data version -> file name, for this process
+
+
 def geometry_file(display: DisplayGeometry, version: str) -> str:
-    """Write the outlines of a data version next to the component (once) and return the file name."""
-    # the version may hold characters a relative URL must not start with (a database version is "db:…")
-    name = f"geometry-{hashlib.sha1(version.encode()).hexdigest()[:16]}.json"
-    path = build_dir() / name
-    if not path.is_file():
-        _atomic_write(path, orjson.dumps({"countries": display.countries, "areas": display.areas},
-                                         option=orjson.OPT_SERIALIZE_NUMPY))
+    """Write the outlines of a data version next to the component (once) and return the file name.
+
+    The name is a hash of the content, not of the version: most data changes (a new posting, a status) leave
+    the outlines as they are, so the file, and the copy a browser already has, stay the same. Older files
+    beyond the newest few are removed, so a busy database does not fill the disk.
+    """
+    name = _geometry_names.get(version)
+    folder = build_dir()
+    if name is None or not (folder / name).is_file():
+        payload = orjson.dumps({"countries": display.countries, "areas": display.areas}, option=orjson.OPT_SERIALIZE_NUMPY)
+        name = f"geometry-{hashlib.sha1(payload).hexdigest()[:16]}.json"
+        if not (folder / name).is_file():
+            _atomic_write(folder / name, payload)
+            _prune(folder)
+        _geometry_names[version] = name
     return name
+
+
+def _prune(folder: Path) -> None:
+    files = sorted(folder.glob("geometry-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[KEEP_GEOMETRY_FILES:]:
+        old.unlink(missing_ok=True)
 
 
 def spec_key(spec: dict) -> str:
