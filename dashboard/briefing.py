@@ -250,6 +250,14 @@ def write_products(catalog: Catalog, snap: Snapshot, formats: Sequence[str], out
     return written
 
 
+def write_deck(catalog: Catalog, snaps: Sequence[Snapshot], out: Path, stem: str = "briefing") -> Path:
+    """One PowerPoint deck with a slide per snapshot (a morning briefing of several views)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{stem}.pptx"
+    path.write_bytes(to_pptx(catalog, export_geometry(catalog), snaps))
+    return path
+
+
 def snapshot_from(link: str | None, preset: str | None, title: str | None, marking: str, catalog: Catalog) -> tuple[Snapshot, list[str]]:
     """Build a snapshot from a shareable link's query string or a named region preset."""
     notices: list[str] = []
@@ -276,14 +284,21 @@ def snapshot_from(link: str | None, preset: str | None, title: str | None, marki
 def main(argv: list[str] | None = None) -> int:
     """Command line for scheduled briefings. Exit codes: 0 written, 1 data invalid, 2 bad parameter, 3 no Chromium."""
     parser = argparse.ArgumentParser(prog="python -m dashboard.briefing", description="Write briefing products with no browser.")
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--link", help="a shareable link (or just its ?query) copied from the dashboard")
-    which.add_argument("--preset", help=f"a region preset: {', '.join(PRESETS)}")
+    # --link and --preset may be repeated and mixed: one view each, in the order given; several views give
+    # one deck (a slide per view) and numbered files for the other formats.
+    parser.add_argument("--link", dest="views", action="append", type=lambda v: ("link", v),
+                        help="a shareable link (or just its ?query) copied from the dashboard; repeat for more views")
+    parser.add_argument("--preset", dest="views", action="append", type=lambda v: ("preset", v),
+                        help=f"a region preset: {', '.join(PRESETS)}; repeat for more views")
     parser.add_argument("--formats", default="png,pptx,csv", help=f"comma-separated, from {','.join(ALL_FORMATS)}")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--title", help="title on the products")
     parser.add_argument("--marking", default=os.environ.get("BB_MARKING", "PUBLIC"), help="classification marking (default BB_MARKING or PUBLIC)")
     args = parser.parse_args(argv)
+    if not args.views:
+        parser.print_usage(sys.stderr)
+        print("error: give at least one --link or --preset", file=sys.stderr)
+        return 2
 
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     bad = [f for f in formats if f not in ALL_FORMATS]
@@ -291,22 +306,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown format(s) {', '.join(bad) or '(none given)'}; choose from {', '.join(ALL_FORMATS)}", file=sys.stderr)
         return 2
     try:
-        catalog = geo.load_catalog(geo.data_dir())
+        catalog = geo.load_catalog(geo.open_source())  # the data directory, or the database if BB_DATABASE_URL is set
     except geo.DataError as exc:
         print(f"error: the data could not be loaded:\n{exc}", file=sys.stderr)
         return 1
-    try:
-        snap, notices = snapshot_from(args.link, args.preset, args.title, args.marking, catalog)
-    except KeyError as exc:
-        print(f"error: {exc.args[0]}", file=sys.stderr)
-        return 2
-    for notice in notices:
-        print(f"note: {notice}", file=sys.stderr)
+    snaps: list[Snapshot] = []
+    for kind, value in args.views:
+        try:
+            snap, notices = snapshot_from(value if kind == "link" else None, value if kind == "preset" else None,
+                                          args.title, args.marking, catalog)
+        except KeyError as exc:
+            print(f"error: {exc.args[0]}", file=sys.stderr)
+            return 2
+        for notice in notices:
+            print(f"note: {notice}", file=sys.stderr)
+        snaps.append(snap)
     if any(f in RENDERED_FORMATS for f in formats) and chromium_path() is None:
         print(f"error: {CHROMIUM_HINT}", file=sys.stderr)
         return 3
     try:
-        written = write_products(catalog, snap, formats, args.out)
+        if len(snaps) == 1:
+            written = write_products(catalog, snaps[0], formats, args.out)
+        else:
+            per_view = [f for f in formats if f != "pptx"]
+            written = [p for n, snap in enumerate(snaps, start=1) for p in write_products(catalog, snap, per_view, args.out, stem=f"briefing-{n}")]
+            if "pptx" in formats:
+                written.append(write_deck(catalog, snaps, args.out))
     except ExportUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

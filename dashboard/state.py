@@ -291,6 +291,22 @@ def is_new_event(token: str | None) -> bool:
     return True
 
 
+K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
+
+
+def deck_add(snapshot: object) -> None:
+    """Callback: add a view (a ``briefing.Snapshot``) to this session's slide deck."""
+    st.session_state[K_DECK] = [*st.session_state.get(K_DECK, []), snapshot]
+
+
+def deck() -> list:
+    return list(st.session_state.get(K_DECK, []))
+
+
+def deck_clear() -> None:
+    st.session_state[K_DECK] = []
+
+
 def opened_at() -> dt.datetime:
     return st.session_state.get(K_OPENED_AT) or dt.datetime.now(dt.UTC)
 

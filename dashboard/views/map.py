@@ -69,9 +69,12 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
         formats = st.multiselect("Formats", list(briefing.ALL_FORMATS), default=["png", "pptx", "csv"], key="export_formats")
         st.caption(f"Marking: {marking} (set per deployment with BB_MARKING). Images and slides need Chromium on the server; "
                    "HTML is an interactive map file that works offline.")
-        if st.button("Prepare files", key="export_go") and formats:
-            # the view as the user sees it: filters, selection, route outline and the camera they left the map at
-            snap = briefing.Snapshot(view.spec, replace(map_view, changed=(), height=briefing.HEIGHT), title, marking)
+        # the view as the user sees it: filters, selection, route outline and the camera they left the map at
+        snap = briefing.Snapshot(view.spec, replace(map_view, changed=(), height=briefing.HEIGHT), title, marking)
+        prepare, add = st.columns(2)
+        add.button("Add this view to the slide deck", key="deck_add", on_click=state.deck_add, args=(snap,), width="stretch",
+                   help="Collect several views, then download them as one PowerPoint deck (a slide each)")
+        if prepare.button("Prepare files", key="export_go", width="stretch") and formats:
             files: list[tuple[str, bytes]] = []
             with tempfile.TemporaryDirectory(prefix="bb-export-") as tmp, st.status("Preparing the briefing files…", expanded=True) as status:
                 for fmt in formats:
@@ -84,6 +87,27 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
             for suffix, payload in files:
                 st.download_button(f"Download {suffix[1:].upper()}", payload, file_name=f"beyond-borders{suffix}", key=f"dl_{suffix}",
                                    mime="text/html" if suffix == ".html" else None)
+        render_deck(catalog)
+
+
+def render_deck(catalog) -> None:
+    """The slide deck being collected in this session: one slide per added view."""
+    snaps = state.deck()
+    if not snaps:
+        return
+    st.markdown(f"**Slide deck: {len(snaps)} slide(s)** — " + "; ".join(f"{n}. {s.title} ({s.spec.describe(None, catalog.partner_names())})"
+                                                                       for n, s in enumerate(snaps, start=1)))
+    make, clear = st.columns(2)
+    clear.button("Empty the deck", key="deck_clear", on_click=state.deck_clear, width="stretch")
+    if make.button("Prepare the deck", key="deck_go", width="stretch"):
+        with st.status(f"Rendering {len(snaps)} slide(s)…") as status:
+            try:
+                payload = briefing.to_pptx(catalog, briefing.export_geometry(catalog), snaps)
+            except briefing.ExportUnavailable as exc:
+                st.error(str(exc))
+                return
+            status.update(label="Deck ready", state="complete")
+        st.download_button("Download the deck (PPTX)", payload, file_name="beyond-borders-deck.pptx", key="dl_deck")
 
 
 def render() -> None:

@@ -240,3 +240,19 @@ def test_a_data_change_is_listed_and_highlighted_and_the_view_is_kept(toy: Path)
     (halo,) = [t for t in live_map_args(at)["spec"]["data"] if t.get("uid") == "changes"]
     assert halo["customdata"] == [] and not halo["showlegend"]  # the slot stays, empty
     assert any(c.value.startswith("Data as of ") for c in at.caption)
+
+
+def test_several_views_go_into_one_slide_deck(toy: Path) -> None:
+    at = run({"regions": "sahel"})
+    at.button(key="deck_add").click().run()
+    next(b for b in at.button if b.label == "Western Balkans").click().run()
+    at.button(key="deck_add").click().run()
+    assert not at.exception
+    assert any(m.value.startswith("**Slide deck: 2 slide(s)**") and "Sahel" in m.value and "Western Balkans" in m.value for m in at.markdown)
+    deck = at.session_state["v_deck"]
+    assert [s.spec.regions for s in deck] == [("sahel",), ("western_balkans",)]
+    at.button(key="deck_go").click().run()
+    assert not at.exception
+    assert "Download the deck (PPTX)" in [b.label for b in at.get("download_button")]
+    at.button(key="deck_clear").click().run()
+    assert not any(m.value.startswith("**Slide deck") for m in at.markdown)

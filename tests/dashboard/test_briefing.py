@@ -201,3 +201,23 @@ def test_a_link_with_a_route_outlines_the_route_countries_like_the_app() -> None
     assert not notices
     assert set(snap.view.route_countries) == geo.route_partners(catalog, ("central-mediterranean",)) != set()
     assert (snap.view.center, snap.view.zoom) == ((30.0, 12.0), 4.0)
+
+
+def test_cli_several_views_make_one_deck_and_numbered_files(tmp_path: Path) -> None:
+    res = run_cli("--preset", "Sahel", "--link", "?instruments=liaison_officer", "--preset", PRESET,
+                  "--formats", "pptx,csv", "--out", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["briefing-1.csv", "briefing-2.csv", "briefing-3.csv", "briefing.pptx"]
+    deck = Presentation(str(tmp_path / "briefing.pptx"))
+    titles = [next(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame and sh.text_frame.text.startswith("Cooperation"))
+              for slide in deck.slides]
+    assert titles == ["Cooperation beyond EU borders — Sahel", "Cooperation beyond EU borders", f"Cooperation beyond EU borders — {PRESET}"]
+    assert all(any(sh.shape_type == 13 for sh in slide.shapes) for slide in deck.slides)  # a map picture on each
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "briefing-2.csv").read_text(encoding="utf-8-sig"))))
+    assert rows and all(r["instrument"] == "Liaison officer postings" for r in rows)
+
+
+def test_cli_needs_a_view(tmp_path: Path) -> None:
+    res = run_cli("--formats", "csv", "--out", str(tmp_path))
+    assert res.returncode == 2 and "--link or --preset" in res.stderr and "Traceback" not in res.stderr
