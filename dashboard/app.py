@@ -54,7 +54,8 @@ with st.container():
         )
     if view.present:
         st.markdown(
-            "<style>html, body, [class*='st-'] {font-size: 1.15rem;} h1 {font-size: 2.6rem !important;}</style>",
+            "<style>html, body, [class*='st-'] {font-size: 1.15rem;} h1, h1 * {font-size: 2.6rem !important;}"
+            " [data-testid='stMetricValue'], [data-testid='stMetricValue'] * {font-size: 2.6rem !important;}</style>",
             unsafe_allow_html=True,
         )
 
