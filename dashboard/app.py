@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import data, sidebar, state
+from dashboard import data, settings, sidebar, state
 
 # Presentation mode (for meetings) starts with the sidebar collapsed; the preset buttons sit above the map.
 st.set_page_config(page_title="Beyond Borders", layout="wide",
@@ -29,14 +29,14 @@ for notice in state.pop_notices():
     st.toast(notice)
 
 
-@st.fragment(run_every=data.refresh_seconds() or None)
+@st.fragment(run_every=settings.refresh_seconds() or None)
 def freshness(shown: str) -> None:
     """Check the data version on an interval (cheap); when it changed, rerun the page in place: the
     filters, selection and map camera are session state and survive, and the map updates without reload."""
     latest = data.current()
     changed_at = data.data_changed_at()
     stamp = f"{changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else "unknown"
-    every = f" every {data.refresh_seconds():g} s" if data.refresh_seconds() else " (auto-refresh off)"
+    every = f" every {settings.refresh_seconds():g} s" if settings.refresh_seconds() else " (auto-refresh off)"
     st.caption(f"Data as of {stamp} · version `{latest.version}` · checked {latest.checked_at:%H:%M:%S} UTC{every}")
     if latest.version != shown:
         st.rerun(scope="app")

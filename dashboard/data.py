@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,31 +43,6 @@ class Seen:
 
 
 _HISTORY: dict[str, list[Seen]] = {}  # data source -> good versions, oldest first
-
-
-def _env_number(name: str, default: float, low: float, high: float) -> float:
-    """A numeric setting; an unusable value falls back to the default with a log line (never a crash)."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not low <= value <= high:
-        log.warning("%s=%r is not a number from %g to %g; using %g", name, raw, low, high, default)
-        return default
-    return value
-
-
-def refresh_seconds() -> float:
-    """How often an open page checks the data version (``BB_REFRESH_SECONDS``, default 15, 0 = never)."""
-    return _env_number("BB_REFRESH_SECONDS", 15, 0, 3600)
-
-
-def highlight_minutes() -> float:
-    """How long an added or changed record stays highlighted on the map (``BB_CHANGE_HIGHLIGHT_MINUTES``)."""
-    return _env_number("BB_CHANGE_HIGHLIGHT_MINUTES", 15, 0, 7 * 24 * 60)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class MapView:
     route_countries: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()  # records to highlight as recently added or changed
     height: int = 620
+    style: str = "white-bg"  # the MapLibre style: offline by default (see dashboard.settings.map_style)
     layers: tuple[str, ...] = field(default_factory=lambda: tuple(i.key for i in INSTRUMENTS))
 
 
@@ -78,9 +79,11 @@ def _ref(of: str, keys: Iterable[str] | None = None) -> dict:
     return {REF: of} if keys is None else {REF: of, "keys": list(keys)}
 
 
-def _base_layers() -> list[dict]:
-    # One fill layer with an outline colour: the outlines are sent once per figure, not twice.
-    return [{"sourcetype": "geojson", "source": _ref("countries"), "type": "fill", "color": LAND, "fill": {"outlinecolor": BORDERS}, "below": "traces"}]
+def _base_layers(offline: bool = True) -> list[dict]:
+    # One fill layer with an outline colour: the outlines are sent once per figure, not twice. Over an
+    # online basemap the land is not painted (the tiles show it); the bundled borders stay, for consistency.
+    colour = LAND if offline else "rgba(0,0,0,0)"
+    return [{"sourcetype": "geojson", "source": _ref("countries"), "type": "fill", "color": colour, "fill": {"outlinecolor": BORDERS}, "below": "traces"}]
 
 
 def _collection(keys: Iterable[str], shapes: Mapping[str, dict]) -> dict:
@@ -200,7 +203,7 @@ def map_spec(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str
     # The layers are always the same list in the same order (empty where nothing is drawn), and every trace
     # has a stable uid: the live map then updates only what changed instead of rebuilding every MapLibre
     # layer (measured: dropping three traces without uids cost 570 ms in the browser, 10 ms with them).
-    layers = _base_layers()
+    layers = _base_layers(offline=view.style == "white-bg")
     dash_layers: dict[str, dict] = {}
     for inst in INSTRUMENTS:
         style = STYLES[inst.key]
@@ -276,7 +279,7 @@ def map_spec(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str
         layer["below"] = f"bb-stack-layer-{n}"
 
     layout = {
-        "map": {"style": "white-bg", "center": {"lat": view.center[0], "lon": view.center[1]}, "zoom": view.zoom, "layers": layers},
+        "map": {"style": view.style, "center": {"lat": view.center[0], "lon": view.center[1]}, "zoom": view.zoom, "layers": layers},
         "margin": {"l": 0, "r": 0, "t": 0, "b": 70},
         "height": view.height,
         # The legend sits under the map so that it never hides the footprint; toggling is done with the

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import briefing, data, details, sidebar, state
+from dashboard import briefing, data, details, settings, sidebar, state
 from dashboard.figures import MapView, kpis, map_spec
 from dashboard.live_map import Frame, geometry_file, live_map
 from geo import INSTRUMENT_BY_KEY, STATUS_LABELS, route_partners
@@ -153,9 +153,10 @@ def render() -> None:
         route_countries=tuple(sorted(route_partners(catalog, spec.routes))) if spec.routes else (),
         layers=spec.instruments or tuple(INSTRUMENT_BY_KEY),
         height=720 if view.present else 600,
+        style=settings.map_style(),
     )
     # Added or changed records stay highlighted for a while (BB_CHANGE_HIGHLIGHT_MINUTES) after they were seen
-    recent_from = max(state.opened_at(), dt.datetime.now(dt.UTC) - dt.timedelta(minutes=data.highlight_minutes()))
+    recent_from = max(state.opened_at(), dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.highlight_minutes()))
     recent, _ = data.changes_since(catalog, recent_from)
     map_view = replace(map_view, changed=recent.present)
     display = data.display(catalog.version, catalog)
@@ -166,6 +167,10 @@ def render() -> None:
                          map_view.height, key=MAP_KEY, config={"displaylogo": False, "scrollZoom": True, "displayModeBar": False})
         st.caption("Locations marked 'approximate' are drawn at a city centre or as the whole country. "
                    "Country outlines: Natural Earth (public domain); de facto boundaries, no recognition implied.")
+        online = settings.basemap_host(map_view.style)
+        if online:
+            st.caption(f"⚠ Online basemap ({map_view.style}): this page loads map tiles from {online}. "
+                       "Unset BB_ONLINE_BASEMAP for the offline map.")
     if handle_event(event, catalog):
         st.rerun()
     with right:

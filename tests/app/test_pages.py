@@ -256,3 +256,14 @@ def test_several_views_go_into_one_slide_deck(toy: Path) -> None:
     assert "Download the deck (PPTX)" in [b.label for b in at.get("download_button")]
     at.button(key="deck_clear").click().run()
     assert not any(m.value.startswith("**Slide deck") for m in at.markdown)
+
+
+def test_online_basemap_is_opt_in_and_says_so(toy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    offline = live_map_args(run())["spec"]["layout"]["map"]["style"]
+    assert offline == "white-bg"
+    monkeypatch.setenv("BB_ONLINE_BASEMAP", "carto-positron")
+    at = run()
+    spec = live_map_args(at)["spec"]
+    assert spec["layout"]["map"]["style"] == "carto-positron"
+    assert spec["layout"]["map"]["layers"][0]["color"] == "rgba(0,0,0,0)"  # the tiles show the land
+    assert any("Online basemap" in c.value and "basemaps.cartocdn.com" in c.value for c in at.caption)
