@@ -136,7 +136,7 @@ def render() -> None:
                   key="present_toggle", width="stretch")
     stage = st.container()
     if view.present:
-        sidebar.render_presets(stage, columns=len(sidebar.PRESETS), key="stage_preset")
+        sidebar.render_presets(stage, columns=4, key="stage_preset")  # two rows: labels stay whole at meeting font size
     st.caption(spec.describe(len(records), names))
 
     as_of = spec.as_of or dt.date.today()
