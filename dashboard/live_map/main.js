@@ -136,7 +136,8 @@
 
   function draw(args) {
     var frameChanged = args.frame.seq !== lastFrameSeq;
-    if (args.spec_key === lastKey && !frameChanged) { return Promise.resolve(); }
+    var key = args.spec_key + "|" + args.geometry_url;  // new outlines (a basemap edit) redraw an unchanged spec too
+    if (key === lastKey && !frameChanged) { return Promise.resolve(); }
     var fig = resolve(args.spec);
     var cam = frameChanged || !plotted ? { center: { lat: args.frame.center[0], lon: args.frame.center[1] }, zoom: args.frame.zoom } : camera();
     fig.layout.map.center = cam.center;
@@ -158,7 +159,7 @@
         skipUnchanged(mapOf());
         plotted = true;
       }
-      lastKey = args.spec_key;
+      lastKey = key;
       lastFrameSeq = args.frame.seq;
       // For tests and the benchmark: what is drawn, and how long Plotly took.
       document.body.dataset.specKey = args.spec_key;
