@@ -207,7 +207,15 @@ def to_html(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> b
     CSV, XLSX and GeoJSON exports of the same view (the footer says so).
     """
     fig = compose_figure(catalog, display, snap, world=True, source_line=HTML_SOURCE_LINE)
-    fig.update_layout(width=None, autosize=True, dragmode="pan")
+    # The page's width follows the window: a legend row under the map wraps into the footer in narrow
+    # windows, so here it stands in a box in the map's top-right corner (the map can be panned under it).
+    fig.update_layout(width=None, autosize=True, dragmode="pan",
+                      legend={"orientation": "v", "x": 0.995, "xanchor": "right", "y": 0.99, "yanchor": "top",
+                              "bgcolor": "rgba(255,255,255,0.88)", "bordercolor": "#BBBBBB", "borderwidth": 1, "font": {"size": 12}})
+    for note in fig.layout.annotations:  # the footer on two lines, so it fits a narrow window too
+        if note.text and note.text.startswith("Generated") and " · Sources:" in note.text:
+            note.text = note.text.replace(" · Sources:", "<br>Sources:", 1)
+            note.align = "left"
     return offline_html(fig, title=f"{snap.title} — {snap.marking.upper()}", height=HEIGHT).encode("utf-8")
 
 
