@@ -153,6 +153,22 @@ def _point_traces(key: str, style: LayerStyle, recs: list[dict], names: Mapping[
     return traces
 
 
+def _merge_rings(traces: list[dict]) -> list[dict]:
+    """All dark rings in one trace, drawn under every point (each MapLibre trace costs several sources and
+    a worker round trip per update; the rings need no hover or legend of their own)."""
+    rings = [t for t in traces if t.get("meta", {}).get("form") == "ring"]
+    if not rings:
+        return traces
+    merged = {"type": "scattermap", "mode": "markers", "hoverinfo": "skip", "showlegend": False, "uid": "rings",
+              "lat": [v for t in rings for v in t["lat"]], "lon": [v for t in rings for v in t["lon"]],
+              "marker": {"color": "#222222", "size": [t["marker"]["size"] for t in rings for _ in t["lat"]]},
+              "meta": {"form": "ring", "instruments": [t["meta"]["instrument"] for t in rings]}}
+    ring_ids = {id(t) for t in rings}
+    rest = [t for t in traces if id(t) not in ring_ids]
+    first_point = next((n for n, t in enumerate(rest) if t["type"] == "scattermap"), len(rest))
+    return [*rest[:first_point], merged, *rest[first_point:]]
+
+
 NOWHERE = "bb-nowhere"  # a location no outline has: keeps an empty area trace "visible" to plotly, draws nothing
 
 
@@ -272,6 +288,7 @@ def map_spec(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str
     # removed and re-added for a one-point change, ~600 ms here). A value naming no layer stacks the layer
     # on top when it is first created, so creation order (this list's order) is the drawing order; the
     # trace list is always the same (empty traces where nothing is drawn), so nothing is created later.
+    traces = _merge_rings(traces)
     for trace in traces:
         trace["below"] = f"bb-stack-{trace['uid']}"
         _keep_visible(trace)

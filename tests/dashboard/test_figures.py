@@ -127,3 +127,15 @@ def test_unvalidated_map_figure_passes_plotly_validation(catalog: Catalog) -> No
     fig = build_map(catalog.records, display_geometry(catalog), names(catalog), MapView(selected="pr-eap", route_countries=("ALB",)))
     validated = go.Figure(fig.to_plotly_json())  # raises ValueError on any invalid property
     assert len(validated.data) == len(fig.data)
+
+
+def test_rings_are_one_trace_under_the_points(catalog: Catalog) -> None:
+    spec = map_spec(catalog.records, display_geometry(catalog), names(catalog), MapView())
+    forms = [t["meta"].get("form") for t in spec["data"]]
+    assert forms.count("ring") == 1
+    (ring,) = [t for t in spec["data"] if t["meta"].get("form") == "ring"]
+    points = [t for t in spec["data"] if t["meta"].get("form") == "point"]
+    assert forms.index("ring") < forms.index("point")  # drawn first, so underneath
+    belgrade = next(t for t in points if t["meta"]["instrument"] == "liaison_officer")
+    at = list(zip(ring["lat"], ring["lon"], strict=True)).index((belgrade["lat"][0], belgrade["lon"][0]))
+    assert ring["marker"]["size"][at] == belgrade["marker"]["size"] + 5  # a dark ring just wider than the point
