@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,6 @@ import streamlit as st
 import geo
 from geo import Catalog, DataError, DisplayGeometry, FilterSpec
 from geo.changes import Changes, Entry, diff, fingerprints
-
-log = logging.getLogger(__name__)
 
 _LAST_GOOD: dict[str, Catalog] = {}  # data source -> last catalog that validated (process-wide)
 _LOCK = threading.Lock()
@@ -147,8 +144,8 @@ def changes_since(catalog: Catalog, since: dt.datetime) -> tuple[Changes, dt.dat
     if now_prints is None or not history:
         return Changes(), since
     older = [h for h in history if h.at <= since]
-    base = older[-1] if older else history[0]
-    return diff(base.prints, now_prints), max(since, base.at) if not older else since
+    base = older[-1] if older else history[0]  # no version that old: compare from the oldest one, and say so
+    return diff(base.prints, now_prints), since if older else base.at
 
 
 def data_changed_at() -> dt.datetime | None:

@@ -132,41 +132,31 @@ def _area_trace(key: str, style: LayerStyle, locs: list[str], geojson: dict, hov
     }
 
 
-def _point_traces(key: str, style: LayerStyle, recs: list[dict], names: Mapping[str, str], legend: bool, uid: str) -> list[dict]:
-    traces = []
+def _point_trace(key: str, style: LayerStyle, recs: list[dict], names: Mapping[str, str], legend: bool, uid: str) -> dict:
     label = INSTRUMENT_BY_KEY[key].label
-    lat = [round(float(r["lat"]), 4) for r in recs]
-    lon = [round(float(r["lon"]), 4) for r in recs]
-    if style.ring:
-        traces.append({
-            "type": "scattermap", "lat": lat, "lon": lon, "mode": "markers", "marker": {"size": style.size + 5, "color": "#222222"},
-            "hoverinfo": "skip", "showlegend": False, "legendgroup": key, "meta": {"instrument": key, "form": "ring"},
-            "uid": f"{uid}-ring",
-        })
-    traces.append({
-        "type": "scattermap", "lat": lat, "lon": lon, "mode": "markers", "marker": {"size": style.size, "color": style.colour},
+    return {
+        "type": "scattermap", "lat": [round(float(r["lat"]), 4) for r in recs], "lon": [round(float(r["lon"]), 4) for r in recs],
+        "mode": "markers", "marker": {"size": style.size, "color": style.colour},
         "hovertext": [hover_line(r, names) for r in recs],
         "hovertemplate": "%{hovertext}<extra>" + label + "</extra>",
         "customdata": [[r["id"]] for r in recs],
-        "name": label, "legendgroup": key, "showlegend": legend, "meta": {"instrument": key, "form": "point"}, "uid": uid,
-    })
-    return traces
+        "name": label, "legendgroup": key, "showlegend": legend, "uid": uid,
+        "meta": {"instrument": key, "form": "point", "ring": style.ring},
+    }
 
 
-def _merge_rings(traces: list[dict]) -> list[dict]:
-    """All dark rings in one trace, drawn under every point (each MapLibre trace costs several sources and
-    a worker round trip per update; the rings need no hover or legend of their own)."""
-    rings = [t for t in traces if t.get("meta", {}).get("form") == "ring"]
-    if not rings:
+def _with_rings(traces: list[dict]) -> list[dict]:
+    """The dark rings of every ringed point as one trace, placed before (so under) the first point trace: one
+    MapLibre trace costs several sources and a worker round trip per update, and rings need no hover."""
+    ringed = [t for t in traces if t["meta"].get("ring")]
+    if not ringed:
         return traces
-    merged = {"type": "scattermap", "mode": "markers", "hoverinfo": "skip", "showlegend": False, "uid": "rings",
-              "lat": [v for t in rings for v in t["lat"]], "lon": [v for t in rings for v in t["lon"]],
-              "marker": {"color": "#222222", "size": [t["marker"]["size"] for t in rings for _ in t["lat"]]},
-              "meta": {"form": "ring", "instruments": [t["meta"]["instrument"] for t in rings]}}
-    ring_ids = {id(t) for t in rings}
-    rest = [t for t in traces if id(t) not in ring_ids]
-    first_point = next((n for n, t in enumerate(rest) if t["type"] == "scattermap"), len(rest))
-    return [*rest[:first_point], merged, *rest[first_point:]]
+    rings = {"type": "scattermap", "mode": "markers", "hoverinfo": "skip", "showlegend": False, "uid": "rings",
+             "lat": [v for t in ringed for v in t["lat"]], "lon": [v for t in ringed for v in t["lon"]],
+             "marker": {"color": "#222222", "size": [t["marker"]["size"] + 5 for t in ringed for _ in t["lat"]]},
+             "meta": {"form": "ring", "instruments": [t["meta"]["instrument"] for t in ringed]}}
+    first_point = next(n for n, t in enumerate(traces) if t["type"] == "scattermap")
+    return [*traces[:first_point], rings, *traces[first_point:]]
 
 
 NOWHERE = "bb-nowhere"  # a location no outline has: keeps an empty area trace "visible" to plotly, draws nothing
@@ -252,10 +242,10 @@ def map_spec(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str
             dash_layers[key]["source"] = _ref("areas", locs)
         plain = [r for r in located if r.get("kind") != "cell"]
         if plain or f"{key}-point" in slots:
-            traces += _point_traces(key, style, plain, names, legend=bool(plain) and not locs, uid=f"{key}-point")
+            traces.append(_point_trace(key, style, plain, names, legend=bool(plain) and not locs, uid=f"{key}-point"))
         cells = [r for r in located if r.get("kind") == "cell"]
         if cells or f"{key}-cell" in slots:  # AFIC risk analysis cells
-            traces += _point_traces(key, POINT_CELL_STYLE, cells, names, legend=bool(cells) and not locs and not plain, uid=f"{key}-cell")
+            traces.append(_point_trace(key, POINT_CELL_STYLE, cells, names, legend=bool(cells) and not locs and not plain, uid=f"{key}-cell"))
 
     layers.append({"sourcetype": "geojson", "source": _ref("countries", view.route_countries), "type": "line",
                    "color": ROUTE_LINE, "line": {"width": 3.5, "dash": [4, 2]}, "below": ""})
@@ -288,7 +278,7 @@ def map_spec(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str
     # removed and re-added for a one-point change, ~600 ms here). A value naming no layer stacks the layer
     # on top when it is first created, so creation order (this list's order) is the drawing order; the
     # trace list is always the same (empty traces where nothing is drawn), so nothing is created later.
-    traces = _merge_rings(traces)
+    traces = _with_rings(traces)
     for trace in traces:
         trace["below"] = f"bb-stack-{trace['uid']}"
         _keep_visible(trace)

@@ -151,6 +151,7 @@ K_OPENED_AT = "v_opened_at"  # when this session opened (UTC): the default "chan
 K_SINCE = "v_changes_since"  # the changes panel's choice
 K_FRAME_SEQ = "v_frame_seq"  # counts the camera requests of the app (preset, selection, reset); the map applies each once
 K_PENDING_FRAME = "v_pending_frame"  # a row picked in the table: select and frame it on the next draw
+K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 
@@ -289,9 +290,6 @@ def is_new_event(token: str | None) -> bool:
         return False
     st.session_state[K_LAST_EVENT] = token
     return True
-
-
-K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
 
 
 def deck_add(snapshot: object) -> None:

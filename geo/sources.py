@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import psycopg
 
@@ -25,6 +26,8 @@ from geo.errors import DatabaseError, DataFileError, Problem
 from geo.io import data_files, data_version
 from geo.settings import data_dir, database_url
 from geo.validate import Tables, read_all
+
+T = TypeVar("T")
 
 
 class Source(Protocol):
@@ -91,14 +94,15 @@ class PostgresSource:
     def __repr__(self) -> str:
         return f"PostgresSource({db.where(self.url)!r})"
 
-    def version(self) -> str:
+    def _poll(self, what: str, read: Callable[[psycopg.Connection], T]) -> T:
+        """Run a small read on the kept-open polling connection; one dropped since the last poll is reopened once."""
         with self._lock:
-            for attempt in (1, 2):  # a connection dropped since the last poll is reopened once
+            for attempt in (1, 2):
                 if self._conn is None or self._conn.closed:
                     self._conn = db.connect(self.url)
                 try:
-                    with db.guarded(self.url, "reading the data version"):
-                        return db.version(self._conn)
+                    with db.guarded(self.url, what):
+                        return read(self._conn)
                 except DatabaseError:
                     if self._conn.closed or self._conn.broken:
                         self._conn = None
@@ -106,6 +110,9 @@ class PostgresSource:
                             continue
                     raise
         raise AssertionError("unreachable")
+
+    def version(self) -> str:
+        return self._poll("reading the data version", db.version)
 
     def snapshot(self) -> tuple[str, Tables, list[Problem]]:
         snap = self.read_snapshot()
@@ -125,11 +132,7 @@ class PostgresSource:
 
     def changed_at(self) -> dt.datetime | None:
         """When the data last changed: ``bb.meta.changed_at``, set by the same triggers as the version."""
-        with self._lock:
-            if self._conn is None or self._conn.closed:
-                self._conn = db.connect(self.url)
-            with db.guarded(self.url, "reading the data's change time"):
-                row = self._conn.execute("SELECT changed_at FROM bb.meta").fetchone()
+        row = self._poll("reading the data's change time", lambda conn: conn.execute("SELECT changed_at FROM bb.meta").fetchone())
         return row[0] if row else None
 
     def name_records(self, problems: list[Problem], tables: Tables) -> list[Problem]:

@@ -28,7 +28,6 @@ import plotly
 from geo import DisplayGeometry
 
 FRONTEND = Path(__file__).resolve().parent
-FRONTEND_FILES = ("index.html", "main.js")
 STATIC_DIR = FRONTEND.parent / "static"  # Streamlit's app static folder (server.enableStaticServing)
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 

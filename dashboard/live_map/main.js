@@ -1,6 +1,6 @@
 // The live situation map (a Streamlit component, protocol v1, without the npm helper library).
 //
-// - The outlines of a data version are fetched once from the app (geometry-<version>.json) and kept;
+// - The outlines are fetched once from the app (geometry-<content hash>.json) and kept;
 //   each rerun sends only a small spec whose outlines are references ({"$ref": "countries", "keys": [...]}).
 // - The map stays mounted: a new spec is applied with Plotly.react, so MapLibre is not restarted and the
 //   user's pan and zoom survive a filter change.
@@ -42,6 +42,9 @@
     geometryPromise = fetch(url, { cache: "force-cache" }).then(function (r) {
       if (!r.ok) { throw new Error("outlines " + url + ": HTTP " + r.status); }
       return r.json();
+    }).catch(function (err) {
+      geometryUrl = null;  // a failed fetch is tried again on the next render, not remembered
+      throw err;
     }).then(function (g) {
       performance.mark("bb-outlines-ready");
       geometry = {

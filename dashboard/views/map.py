@@ -47,9 +47,10 @@ def changes_window(choice: str) -> dt.datetime:
 def render_changes(catalog, names_of_records: dict[str, str]) -> None:
     """The changes panel: records added, changed or removed since the session opened (or a chosen time)."""
     choice = st.selectbox("Changes since", list(SINCE_CHOICES), format_func=SINCE_CHOICES.get, key=state.K_SINCE)
-    changes, since = data.changes_since(catalog, changes_window(choice or "opened"))
+    asked = changes_window(choice or "opened")
+    changes, since = data.changes_since(catalog, asked)
     st.caption(f"{len(changes)} change(s) since {since:%Y-%m-%d %H:%M} UTC"
-               + (" (this app instance has no older version)" if since > changes_window(choice or "opened") else ""))
+               + (" (this app instance has no older version)" if since > asked else ""))
     labels = {"added": "Added", "changed": "Changed"}
     for kind in ("added", "changed"):
         for rid in getattr(changes, kind)[:20]:
@@ -57,7 +58,7 @@ def render_changes(catalog, names_of_records: dict[str, str]) -> None:
                       args=(rid,), help="Select it and frame it on the map", width="stretch")
     for _rid, name, instrument in changes.removed[:20]:
         st.markdown(f"Removed: ~~{name}~~ ({INSTRUMENT_BY_KEY[instrument].label if instrument in INSTRUMENT_BY_KEY else instrument})")
-    if len(changes) > 60:
+    if max(len(changes.added), len(changes.changed), len(changes.removed)) > 20:
         st.caption("Only the first 20 of each kind are listed.")
 
 
@@ -95,7 +96,8 @@ def render_deck(catalog) -> None:
     snaps = state.deck()
     if not snaps:
         return
-    st.markdown(f"**Slide deck: {len(snaps)} slide(s)** — " + "; ".join(f"{n}. {s.title} ({s.spec.describe(None, catalog.partner_names())})"
+    names = catalog.partner_names()
+    st.markdown(f"**Slide deck: {len(snaps)} slide(s)** — " + "; ".join(f"{n}. {s.title} ({s.spec.describe(None, names)})"
                                                                        for n, s in enumerate(snaps, start=1)))
     make, clear = st.columns(2)
     clear.button("Empty the deck", key="deck_clear", on_click=state.deck_clear, width="stretch")
