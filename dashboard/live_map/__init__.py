@@ -4,7 +4,8 @@ Why not ``st.plotly_chart``: Streamlit (1.67) puts a hash of the figure into the
 every filter change unmounted and restarted the whole MapLibre map (about 1 s in the browser), threw away
 the user's pan and zoom, and never reported the camera back. This component:
 
-- serves its page, plotly.js (from the installed ``plotly`` package) and the outlines of each data version
+- serves its page, plotly.js (the map-only bundle set-up installs, else the ``plotly`` package's full one;
+  ``dashboard.live_map.bundle``) and the outlines of each data version
   from the app itself, as files of the component (no CDN, same origin);
 - sends, on each rerun, only the map spec with outline *references* (``dashboard.figures.map_spec``),
   a few tens of kilobytes; the browser resolves them against the outlines it fetched once per version;
@@ -25,11 +26,11 @@ from pathlib import Path
 import orjson
 import plotly
 
+from dashboard.live_map.bundle import plotly_js
 from geo import DisplayGeometry
 
 FRONTEND = Path(__file__).resolve().parent
 STATIC_DIR = FRONTEND.parent / "static"  # Streamlit's app static folder (server.enableStaticServing)
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 _component = None
 
@@ -47,17 +48,18 @@ def static_plotly() -> str | None:
     """plotly.js as an app static file, as a URL relative to the component's page; None if not possible.
 
     The component route sends plotly.js without Last-Modified or ETag, so a browser downloads and compiles
-    its 4.6 MB on every page open. The app static route sends both: a copy there (modification time kept,
-    name by plotly version) is cached by the browser between opens. If the folder is not writable, the
-    component's own copy is used.
+    its megabytes on every page open. The app static route sends both: a copy there (modification time kept,
+    name by bundle, plotly version and size) is cached by the browser between opens. If the folder is not
+    writable, the component's own copy is used.
     """
-    stat = PLOTLY_JS.stat()
-    name = f"plotly-{plotly.__version__}-{stat.st_size}.min.js"
+    source = plotly_js()
+    stat = source.stat()
+    name = f"{source.name.removesuffix('.min.js')}-{plotly.__version__}-{stat.st_size}.min.js"
     target = STATIC_DIR / name
     try:
         if not target.is_file():
             STATIC_DIR.mkdir(exist_ok=True)
-            _atomic_write(target, PLOTLY_JS.read_bytes())
+            _atomic_write(target, source.read_bytes())
             os.utime(target, (stat.st_atime, stat.st_mtime))
     except OSError:
         return None
@@ -70,20 +72,20 @@ _built: list[Path] = []  # the folder this process built (checked, not rebuilt, 
 def build_dir() -> Path:
     """The folder the component is served from: our page and script plus plotly.js, by content hash.
 
-    Built in the temp folder on first use (plotly.js is 4.6 MB and stays out of the repository); several
+    Built in the temp folder on first use (plotly.js is megabytes and stays out of the repository); several
     app processes may race here, so every file is written to a temporary name and renamed into place.
     """
     if _built and all((_built[0] / n).is_file() for n in ("index.html", "main.js", "plotly.min.js")):
         return _built[0]
     plotly_src = static_plotly() or "plotly.min.js"
     page = (FRONTEND / "index.html").read_text(encoding="utf-8").replace("__PLOTLY_JS__", plotly_src)
-    digest = hashlib.sha1(f"{plotly.__version__}\0{plotly_src}\0{page}".encode())
+    digest = hashlib.sha1(f"{plotly.__version__}\0{plotly_js().name}\0{plotly_src}\0{page}".encode())
     digest.update((FRONTEND / "main.js").read_bytes())
     root = Path(os.environ.get("BB_CACHE_DIR") or Path(tempfile.gettempdir()) / f"beyond-borders-{os.getuid()}")
     target = root / f"live-map-{digest.hexdigest()[:12]}"
     target.mkdir(parents=True, exist_ok=True)
     for name, payload in (("index.html", lambda: page.encode()), ("main.js", (FRONTEND / "main.js").read_bytes),
-                          ("plotly.min.js", PLOTLY_JS.read_bytes)):
+                          ("plotly.min.js", plotly_js().read_bytes)):
         if not (target / name).is_file():
             _atomic_write(target / name, payload())
     _built[:] = [target]
