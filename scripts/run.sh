@@ -2,4 +2,4 @@
 # One command: set everything up and start the dashboard on the embedded data.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-exec .venv/bin/streamlit run dashboard/app.py "$@"
+exec .venv/bin/python -m dashboard.serve "$@"

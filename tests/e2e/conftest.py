@@ -34,7 +34,7 @@ def start_app(env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen
     port = free_port()
     env = os.environ | {"PYTHONUNBUFFERED": "1"} | (env_extra or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "dashboard.serve", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
