@@ -3,7 +3,9 @@
 Prints: page open -> map drawn (first load after server start, and warm), filter change -> map updated
 in the browser, server time per rerun (AppTest, in-process), and the map payload in bytes on the default
 view. Targets (issue 3): warm open <= 1.5 s, first open <= 4 s, filter -> map <= 300 ms, rerun <= 50 ms,
-payload <= 1 MB. Run: ``.venv/bin/python benchmarks/map_browser.py``. Prints figures; asserts nothing.
+payload <= 1 MB. Also prints a floor: the same open of a one-line Streamlit app, i.e. what Streamlit's own
+page costs on this machine before any map exists. Run: ``.venv/bin/python benchmarks/map_browser.py``.
+Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -83,6 +85,53 @@ def browser_figures() -> None:
         proc.wait(10)
 
 
+FLOOR_APP = 'import streamlit as st\nst.set_page_config(layout="wide")\nst.write("floor-ready")\n'
+
+
+def floor_figures() -> None:
+    """What Streamlit alone costs here: a one-line app, page open -> its text shown (no map, no data)."""
+    import subprocess
+    import tempfile
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.conftest import free_port
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = Path(tmp) / "floor.py"
+        app.write_text(FLOOR_APP)
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+                                 "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                                cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                try:
+                    urllib.request.urlopen(url + "/_stcore/health", timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                opens = []
+                for _ in range(4):
+                    ctx = browser.new_context(viewport={"width": 1500, "height": 1000})
+                    page = ctx.new_page()
+                    t = time.perf_counter()
+                    page.goto(url + "/")
+                    page.get_by_text("floor-ready").wait_for(timeout=60_000)
+                    opens.append(time.perf_counter() - t)
+                    ctx.close()
+                browser.close()
+        finally:
+            proc.terminate()
+            proc.wait(10)
+    print(f"floor: a one-line Streamlit app, page open -> text shown, warm (median of 3): "
+          f"{statistics.median(opens[1:]) * 1000:.0f} ms (Streamlit's own page and first run on this machine)")
+
+
 def server_figures() -> None:
     from streamlit.testing.v1 import AppTest
 
@@ -110,3 +159,4 @@ def server_figures() -> None:
 if __name__ == "__main__":
     server_figures()
     browser_figures()
+    floor_figures()
