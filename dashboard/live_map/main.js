@@ -137,6 +137,25 @@
     proto.bbSkipUnchanged = true;
   }
 
+  // Each frame costs ~100 ms where WebGL runs in software (no GPU, as on the reference machine), so a change
+  // should settle in as few frames as possible: no fade-in of new tiles and symbols (MapLibre's fadeDuration,
+  // 300 ms of extra frames) and no paint transitions. Neither is a plotly option; both are set on the map
+  // object once, as soon as Plotly has created it.
+  function tune(map) {
+    if (!map || map.bbTuned) { return; }
+    map.bbTuned = true;
+    if ("_fadeDuration" in map) { map._fadeDuration = 0; }
+    var instant = function () {
+      var style = map.style;
+      if (!style) { return; }
+      if (typeof map.setTransition === "function") { map.setTransition({ duration: 0, delay: 0 }); }
+      else if (typeof style.setTransition === "function") { style.setTransition({ duration: 0, delay: 0 }); }
+      else if (style.stylesheet) { style.stylesheet.transition = { duration: 0, delay: 0 }; }  // MapLibre 6: read by getTransition()
+    };
+    map.on("styledata", instant);  // on every style (re)load: plotly may replace the style after creating the map
+    if (map.style && map.style._loaded) { instant(); }
+  }
+
   function draw(args) {
     var frameChanged = args.frame.seq !== lastFrameSeq;
     var key = args.spec_key + "|" + args.geometry_url;  // new outlines (a basemap edit) redraw an unchanged spec too
@@ -150,6 +169,7 @@
     args.config.logging = 0;  // each trace names a "below" layer that does not exist on purpose (see map_spec): no warnings
     var call = plotted ? Plotly.react : Plotly.newPlot;
     var done = call(gd, fig.data, fig.layout, args.config);
+    tune(mapOf());  // the map object exists as soon as newPlot returns, before its first frame
     if (plotted) {
       // Plotly resolves on the first render after the update; when skipUnchanged left the sources alone,
       // ask for that render so the promise does not wait for the next user interaction.

@@ -8,6 +8,7 @@ import time
 import pytest
 
 import geo
+from dashboard.live_map.bundle import plotly_js
 
 pytestmark = pytest.mark.e2e
 
@@ -57,6 +58,13 @@ def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> Non
     # the map canvas has actually drawn pixels (not a blank canvas)
     drawn = frame.evaluate("""() => { const c = document.querySelector('canvas.maplibregl-canvas'); return c.width > 100 && c.height > 100; }""")
     assert drawn
+    # the plotly.js set-up installed (the map-only bundle, else the full one), and a map tuned for software
+    # WebGL: no fade-in and no paint transitions
+    scripts = frame.evaluate("() => [...document.scripts].map(s => s.src).filter(Boolean)")
+    assert any(src.split("/")[-1].startswith(plotly_js().name.removesuffix(".min.js")) for src in scripts), scripts
+    tuned = frame.evaluate("() => { const m = document.getElementById('map')._fullLayout.map._subplot.map; "
+                           "return [m._fadeDuration, m.style.getTransition().duration]; }")
+    assert tuned == [0, 0]
     everything = map_ids(frame)
     catalog = geo.load_catalog(geo.data_dir())
     drawable = {r.id for r in catalog.records.itertuples() if r.geometry is not None}
