@@ -137,23 +137,17 @@
     proto.bbSkipUnchanged = true;
   }
 
-  // Each frame costs ~100 ms where WebGL runs in software (no GPU, as on the reference machine), so a change
-  // should settle in as few frames as possible: no fade-in of new tiles and symbols (MapLibre's fadeDuration,
-  // 300 ms of extra frames) and no paint transitions. Neither is a plotly option; both are set on the map
-  // object once, as soon as Plotly has created it.
+  // Each frame costs ~100-150 ms where WebGL runs in software (no GPU, as on the reference machine). After a
+  // zoom change MapLibre cross-fades new tiles and symbols for 300 ms (3-4 more frames, map.loaded() false
+  // meanwhile); with fadeDuration 0 a change settles as soon as its tiles are in. plotly does not expose the
+  // option, so it is set on the map object as soon as Plotly has created it.
+  // Tried and not kept (measured by a helper, and end to end with benchmarks/map_browser.py): holding the
+  // painter until every source has its tiles (-15 % in isolation, nothing measurable end to end, and it
+  // patches MapLibre's painter), zero paint transitions, a GeoJSON tolerance of 2 (slivers across the Sahel).
   function tune(map) {
     if (!map || map.bbTuned) { return; }
     map.bbTuned = true;
     if ("_fadeDuration" in map) { map._fadeDuration = 0; }
-    var instant = function () {
-      var style = map.style;
-      if (!style) { return; }
-      if (typeof map.setTransition === "function") { map.setTransition({ duration: 0, delay: 0 }); }
-      else if (typeof style.setTransition === "function") { style.setTransition({ duration: 0, delay: 0 }); }
-      else if (style.stylesheet) { style.stylesheet.transition = { duration: 0, delay: 0 }; }  // MapLibre 6: read by getTransition()
-    };
-    map.on("styledata", instant);  // on every style (re)load: plotly may replace the style after creating the map
-    if (map.style && map.style._loaded) { instant(); }
   }
 
   function draw(args) {
@@ -193,7 +187,12 @@
   }
 
   var plotlyReady = new Promise(function (resolve) {
-    var loaded = function () { performance.mark("bb-plotly-ready"); resolve(); };
+    var loaded = function () {
+      performance.mark("bb-plotly-ready");
+      // Plotly's warnings read the global config, not the plot's: the "below" warnings (see draw) stay quiet.
+      if (window.Plotly && typeof Plotly.setPlotConfig === "function") { Plotly.setPlotConfig({ logging: 0 }); }
+      resolve();
+    };
     if (window.Plotly) { loaded(); } else { window.bbPlotlyLoaded = loaded; }
   });
   var queue = plotlyReady;
