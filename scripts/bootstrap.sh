@@ -29,6 +29,8 @@ if [ ! -f "$STAMP" ] || [ constraints.txt -nt "$STAMP" ] || [ pyproject.toml -nt
 fi
 # plotly.js's map-only bundle (a third less for the browser to parse on each open), from the npm registry,
 # checked against its published hash; without it the map uses the full bundle. See dashboard/live_map/bundle.py.
+# Tried once per virtualenv (an air-gapped install does not wait on every start); to retry after a failure,
+# delete .venv/.bb-plotly-map or run .venv/bin/python scripts/install_map_bundle.py.
 if [ ! -f ".venv/.bb-plotly-map" ] || [ dashboard/live_map/bundle.py -nt ".venv/.bb-plotly-map" ]; then
   .venv/bin/python scripts/install_map_bundle.py && touch .venv/.bb-plotly-map
 fi
