@@ -90,29 +90,15 @@ FLOOR_APP = 'import streamlit as st\nst.set_page_config(layout="wide")\nst.write
 
 def floor_figures() -> None:
     """What Streamlit alone costs here: a one-line app, page open -> its text shown (no map, no data)."""
-    import subprocess
     import tempfile
-    import urllib.request
 
     from playwright.sync_api import sync_playwright
-
-    from tests.e2e.conftest import free_port
 
     with tempfile.TemporaryDirectory() as tmp:
         app = Path(tmp) / "floor.py"
         app.write_text(FLOOR_APP)
-        port = free_port()
-        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-                                 "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                                cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc, url = start_app(command=[sys.executable, "-m", "streamlit", "run", str(app)])
         try:
-            url = f"http://127.0.0.1:{port}"
-            for _ in range(300):
-                try:
-                    urllib.request.urlopen(url + "/_stcore/health", timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 opens = []

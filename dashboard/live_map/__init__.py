@@ -44,7 +44,7 @@ class Frame:
     zoom: float
 
 
-def static_plotly() -> str | None:
+def static_plotly(source: Path) -> str | None:
     """plotly.js as an app static file, as a URL relative to the component's page; None if not possible.
 
     The component route sends plotly.js without Last-Modified or ETag, so a browser downloads and compiles
@@ -52,7 +52,6 @@ def static_plotly() -> str | None:
     name by bundle, plotly version and size) is cached by the browser between opens. If the folder is not
     writable, the component's own copy is used.
     """
-    source = plotly_js()
     stat = source.stat()
     name = f"{source.name.removesuffix('.min.js')}-{plotly.__version__}-{stat.st_size}.min.js"
     target = STATIC_DIR / name
@@ -77,15 +76,16 @@ def build_dir() -> Path:
     """
     if _built and all((_built[0] / n).is_file() for n in ("index.html", "main.js", "plotly.min.js")):
         return _built[0]
-    plotly_src = static_plotly() or "plotly.min.js"
+    source = plotly_js()
+    plotly_src = static_plotly(source) or "plotly.min.js"
     page = (FRONTEND / "index.html").read_text(encoding="utf-8").replace("__PLOTLY_JS__", plotly_src)
-    digest = hashlib.sha1(f"{plotly.__version__}\0{plotly_js().name}\0{plotly_src}\0{page}".encode())
+    digest = hashlib.sha1(f"{plotly.__version__}\0{source.name}\0{plotly_src}\0{page}".encode())
     digest.update((FRONTEND / "main.js").read_bytes())
     root = Path(os.environ.get("BB_CACHE_DIR") or Path(tempfile.gettempdir()) / f"beyond-borders-{os.getuid()}")
     target = root / f"live-map-{digest.hexdigest()[:12]}"
     target.mkdir(parents=True, exist_ok=True)
     for name, payload in (("index.html", lambda: page.encode()), ("main.js", (FRONTEND / "main.js").read_bytes),
-                          ("plotly.min.js", plotly_js().read_bytes)):
+                          ("plotly.min.js", source.read_bytes)):
         if not (target / name).is_file():
             _atomic_write(target / name, payload())
     _built[:] = [target]
@@ -93,9 +93,11 @@ def build_dir() -> Path:
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:
+    """Write to a temporary name and rename into place (readers never see half a file), readable by all."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as fh:
         fh.write(payload)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 

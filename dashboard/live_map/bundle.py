@@ -18,10 +18,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import sys
 import tarfile
-import tempfile
 import urllib.request
 from pathlib import Path
 
@@ -70,13 +68,11 @@ def fetch(url: str | None = None, integrity: str | None = None, timeout: float =
     header = f"plotly.js (map - minified) v{VERSION}".encode()
     if header not in script[:200]:
         raise ValueError(f"{url}: {MEMBER} does not start with the header {header.decode()!r}")
+    from dashboard.live_map import _atomic_write  # here: the package imports this module first
+
     target = installed_path()
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(script)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, target)
+    _atomic_write(target, script)
     return target
 
 

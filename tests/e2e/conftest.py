@@ -30,11 +30,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(env_extra: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+def start_app(env_extra: dict[str, str] | None = None, command: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the app (or ``command``, a Streamlit server command line) on a free port; wait until it is healthy."""
     port = free_port()
     env = os.environ | {"PYTHONUNBUFFERED": "1"} | (env_extra or {})
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.serve", "--server.port", str(port),
+        [*(command or [sys.executable, "-m", "dashboard.serve"]), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
