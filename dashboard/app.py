@@ -42,6 +42,25 @@ def freshness(shown: str) -> None:
         st.rerun(scope="app")
 
 
+PRESENT_CSS = """<style>
+html, body, [class*='st-'] {font-size: 1.1rem;}
+[data-testid='stMainBlockContainer'], .block-container {padding-top: 0.6rem !important; padding-bottom: 0 !important;}
+[data-testid='stHeader'] {display: none;}
+h1, h1 * {font-size: 1.7rem !important; padding: 0 !important;}
+[data-testid='stMetricValue'], [data-testid='stMetricValue'] * {font-size: 1.9rem !important;}
+[data-testid='stMetricLabel'] p {font-size: 0.95rem !important;}
+[data-testid='stVerticalBlock'] {gap: 0.45rem;}
+</style>"""
+DARK_CSS = """<style>
+[data-testid='stAppViewContainer'], [data-testid='stHeader'], [data-testid='stSidebar'], [data-testid='stBottomBlockContainer']
+  {background: #0E1117 !important; color: #F0F0F0 !important;}
+[data-testid='stSidebar'] {background: #161A22 !important;}
+[data-testid='stAppViewContainer'] p, [data-testid='stAppViewContainer'] h1, [data-testid='stAppViewContainer'] h2,
+[data-testid='stAppViewContainer'] h3, [data-testid='stAppViewContainer'] label, [data-testid='stAppViewContainer'] span,
+[data-testid='stMetricValue'], [data-testid='stCaptionContainer'], [data-testid='stSidebar'] * {color: #F0F0F0 !important;}
+[data-testid='stAppViewContainer'] button, [data-testid='stExpander'] details {background: #1E232D !important; border-color: #3A404C !important;}
+</style>"""
+
 # One container, always present, holds the status lines: whatever shows in it, the elements below keep
 # their place in the page, so the live map is not remounted when a warning comes or goes.
 view = sidebar.render_filters(catalog, today)
@@ -52,12 +71,12 @@ with st.container():
             f"Showing the last good data (version {catalog.version}). The newest data has problems and was not "
             f"loaded:\n\n{loaded.problem}"
         )
+    # Constant style sheets only (no data in them): meeting-room type sizes, a compact head so the map fills
+    # a wall screen, and the dark theme for control rooms.
     if view.present:
-        st.markdown(
-            "<style>html, body, [class*='st-'] {font-size: 1.15rem;} h1, h1 * {font-size: 2.6rem !important;}"
-            " [data-testid='stMetricValue'], [data-testid='stMetricValue'] * {font-size: 2.6rem !important;}</style>",
-            unsafe_allow_html=True,
-        )
+        st.html(PRESENT_CSS)
+    if state.theme(settings.theme()) == "dark":
+        st.html(DARK_CSS)
 
 pages = st.navigation(
     [

@@ -101,12 +101,20 @@ def display(version: str, _catalog: Catalog) -> DisplayGeometry:
     return geo.display_geometry(_catalog)
 
 
-@st.cache_resource(max_entries=4)
-def slots(version: str, _catalog: Catalog) -> frozenset[str]:
-    """The live map's trace list for a data version (the same for every filter)."""
-    from dashboard.figures import trace_slots
+@st.cache_resource(max_entries=2)
+def map_version(version: str, _catalog: Catalog):
+    """The live map's model of a data version and the name of its data file (written once; the browser fetches
+    it once). Two entries: the last good version and the current one."""
+    from dashboard import live_map, map_model
 
-    return trace_slots(_catalog.records)
+    model = map_model.build_version(_catalog, display(version, _catalog))
+    return model, live_map.data_file(version, model.payload)
+
+
+@st.cache_data(max_entries=512)
+def shown_mask(version: str, spec: FilterSpec, _catalog: Catalog):
+    """Which records of the version the spec shows, as a boolean array in catalog order."""
+    return geo.mask(_catalog, spec)
 
 
 @st.cache_data(max_entries=512)

@@ -38,8 +38,7 @@ def warm() -> bool:
         log.warning("warm-up: no data to serve yet (%s); the first page open reports it", loaded.problem)
         return False
     catalog, version = loaded.catalog, loaded.version
-    live_map.geometry_file(data.display(version, catalog), version)  # also builds the component folder
-    data.slots(version, catalog)
+    data.map_version(version, catalog)  # the map model and its data file; also builds the component folder
     # Not data.selected_ids (st.cache_data): created outside a runtime, its cache would take another storage.
     return True
 

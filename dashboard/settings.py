@@ -11,10 +11,18 @@ from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
 
-OFFLINE_STYLE = "white-bg"  # plotly's blank MapLibre style: nothing fetched; the bundled outlines are the basemap
-# plotly's named MapLibre styles that load tiles, glyphs and sprites from the internet (Carto, OpenStreetMap, …)
-ONLINE_STYLES = ("carto-positron", "carto-voyager", "carto-darkmatter", "open-street-map", "basic", "streets",
-                 "outdoors", "light", "dark", "satellite", "satellite-streets")
+OFFLINE_STYLE = "white-bg"  # the blank style: nothing fetched; the bundled outlines are the basemap
+# Named online basemaps (opt-in only): the MapLibre style each name stands for. They load tiles, glyphs and
+# sprites from their providers' servers. (Plotly's Mapbox names need a Mapbox token and are not offered.)
+_CARTO = "https://basemaps.cartocdn.com/gl/{}-gl-style/style.json"
+ONLINE_STYLES: dict[str, str | dict] = {
+    "carto-positron": _CARTO.format("positron"),
+    "carto-voyager": _CARTO.format("voyager"),
+    "carto-darkmatter": _CARTO.format("dark-matter"),
+    "open-street-map": {"version": 8, "sources": {"osm": {"type": "raster", "tileSize": 256,
+                                                           "tiles": ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"]}},
+                        "layers": [{"id": "osm", "type": "raster", "source": "osm"}]},
+}
 
 
 def _number(name: str, default: float, low: float, high: float) -> float:
@@ -57,10 +65,29 @@ def map_style() -> str:
     return OFFLINE_STYLE
 
 
+def basemap_url(style: str) -> str | dict | None:
+    """The MapLibre style the live map loads for ``style`` (a URL or a style object); None when offline."""
+    if style == OFFLINE_STYLE:
+        return None
+    return ONLINE_STYLES.get(style, style)
+
+
+def theme() -> str:
+    """The deployment's default theme (``BB_THEME``: ``light`` or ``dark``); a link's ``theme=`` wins."""
+    raw = os.environ.get("BB_THEME", "").strip().lower()
+    if raw in ("", "light", "dark"):
+        return raw or "light"
+    log.warning("BB_THEME=%r is neither light nor dark; using light", raw)
+    return "light"
+
+
 def basemap_host(style: str) -> str | None:
     """Where an online style sends the browser (for the notice on the map), or None when offline."""
     if style == OFFLINE_STYLE:
         return None
     if style.startswith(("http://", "https://")):
         return urlparse(style).netloc
-    return "basemaps.cartocdn.com" if style.startswith("carto") else "the style's tile servers"
+    target = ONLINE_STYLES.get(style)
+    if isinstance(target, str):
+        return urlparse(target).netloc
+    return "tile.openstreetmap.org" if style == "open-street-map" else "the style's tile servers"

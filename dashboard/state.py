@@ -18,8 +18,10 @@ from geo import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUSES, FilterSpec
 P_PARTNERS, P_ROUTES, P_INSTRUMENTS, P_REGIONS, P_STATUS = "partners", "routes", "instruments", "regions", "status"
 P_ASOF, P_FROM, P_TO, P_TEXT = "asof", "from", "to", "q"
 P_SELECTED, P_LAT, P_LON, P_ZOOM, P_PRESENT, P_PARTNER = "sel", "lat", "lon", "zoom", "present", "country"
+P_THEME = "theme"
+THEMES = ("light", "dark")
 KNOWN_PARAMS = {P_PARTNERS, P_ROUTES, P_INSTRUMENTS, P_REGIONS, P_STATUS, P_ASOF, P_FROM, P_TO, P_TEXT,
-                P_SELECTED, P_LAT, P_LON, P_ZOOM, P_PRESENT, P_PARTNER}
+                P_SELECTED, P_LAT, P_LON, P_ZOOM, P_PRESENT, P_PARTNER, P_THEME}
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class ViewState:
     zoom: float = DEFAULT_VIEW["zoom"]
     present: bool = False
     partner: str | None = None  # the partner-profile country
+    theme: str | None = None  # "light" or "dark"; None: the deployment's default (BB_THEME)
 
 
 def _list(value: str | list[str]) -> list[str]:
@@ -105,6 +108,11 @@ def decode(params: Mapping[str, str | list[str]], partners: set[str] | None = No
             notices.append("Ignored zoom in the link: expected a number from 0 to 22")
     if params.get(P_PRESENT):
         state = replace(state, present=str(params[P_PRESENT]) in ("1", "true", "yes"))
+    if params.get(P_THEME):
+        if str(params[P_THEME]) in THEMES:
+            state = replace(state, theme=str(params[P_THEME]))
+        else:
+            notices.append(f"Ignored theme={str(params[P_THEME])[:20]}: expected {' or '.join(THEMES)}")
     unknown = sorted(set(params) - KNOWN_PARAMS)
     if unknown:
         notices.append(f"Ignored unknown link parameters: {', '.join(unknown)}")
@@ -133,6 +141,8 @@ def encode(state: ViewState) -> dict[str, str]:
         out[P_PRESENT] = "1"
     if state.partner:
         out[P_PARTNER] = state.partner
+    if state.theme:
+        out[P_THEME] = state.theme
     return out
 
 
@@ -152,6 +162,9 @@ K_SINCE = "v_changes_since"  # the changes panel's choice
 K_FRAME_SEQ = "v_frame_seq"  # counts the camera requests of the app (preset, selection, reset); the map applies each once
 K_PENDING_FRAME = "v_pending_frame"  # a row picked in the table: select and frame it on the next draw
 K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
+K_FRAMED = "v_framed_spec"  # the filter the map was last framed on: a new filter frames its result once
+K_BOUNDS = "v_frame_bounds"  # the bounds of the last frame request, when it was a result (None: centre and zoom)
+K_THEME = "v_theme"
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 
@@ -177,6 +190,9 @@ def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
     ss[K_ZOOM] = state.zoom
     ss[K_PRESENT] = state.present
     ss[K_PARTNER] = state.partner
+    ss[K_THEME] = state.theme
+    # A link with its own camera keeps it; without one, the first run frames the result like any filter.
+    ss[K_FRAMED] = spec if (P_LAT in st.query_params or state.selected) else None
     ss[K_NOTICES] = notices
     ss[K_OPENED_AT] = dt.datetime.now(dt.UTC)
     ss[K_INIT] = True
@@ -206,7 +222,7 @@ def current() -> ViewState:
         text=ss.get(K_TEXT, ""),
     )
     return ViewState(spec, ss.get(K_SELECTED), tuple(ss.get(K_CENTER, DEFAULT_VIEW["center"])),
-                     float(ss.get(K_ZOOM, DEFAULT_VIEW["zoom"])), bool(ss.get(K_PRESENT)), ss.get(K_PARTNER))
+                     float(ss.get(K_ZOOM, DEFAULT_VIEW["zoom"])), bool(ss.get(K_PRESENT)), ss.get(K_PARTNER), ss.get(K_THEME))
 
 
 def sync_url(state: ViewState) -> None:
@@ -228,10 +244,33 @@ def select(record_id: str | None, frame: tuple[tuple[float, float], float] | Non
 
 
 def frame_map(center: tuple[float, float], zoom: float) -> None:
-    """Ask the map to move its camera (once): a preset, a selection or a reset."""
+    """Ask the map to move its camera (once): a selection or a reset."""
     ss = st.session_state
     ss[K_CENTER], ss[K_ZOOM] = center, zoom
+    ss[K_BOUNDS] = None
     ss[K_FRAME_SEQ] = ss.get(K_FRAME_SEQ, 0) + 1
+
+
+def needs_framing(spec: FilterSpec) -> bool:
+    """True when the map has not been framed on this filter's result yet."""
+    return st.session_state.get(K_FRAMED) != spec
+
+
+def frame_result(spec: FilterSpec, bounds: tuple[float, float, float, float] | None) -> None:
+    """Frame the map on a filter's result (once per filter); without bounds (nothing placed) it stays put."""
+    ss = st.session_state
+    ss[K_FRAMED] = spec
+    if bounds is not None:
+        ss[K_BOUNDS] = bounds
+        ss[K_FRAME_SEQ] = ss.get(K_FRAME_SEQ, 0) + 1
+
+
+def current_bounds() -> tuple[float, float, float, float] | None:
+    return st.session_state.get(K_BOUNDS)
+
+
+def theme(default: str = "light") -> str:
+    return st.session_state.get(K_THEME) or default
 
 
 def frame_seq() -> int:
@@ -244,9 +283,10 @@ def note_camera(center: tuple[float, float], zoom: float) -> None:
 
 
 def apply_preset(regions: tuple[str, ...], center: tuple[float, float], zoom: float) -> None:
-    """Callback of a region-preset button: filter to the regions and frame the map."""
+    """Callback of a region-preset button: filter to the regions. The map frames the result, like any filter
+    (``center``/``zoom`` are the preset's fixed frame, used by the command-line briefing)."""
     st.session_state[K_REGIONS] = list(regions)
-    frame_map(center, zoom)
+    st.session_state[K_FRAMED] = None  # the same preset pressed again frames it again
 
 
 def reset_filters(today: dt.date) -> None:
@@ -256,7 +296,7 @@ def reset_filters(today: dt.date) -> None:
     ss[K_INSTRUMENTS] = []
     ss[K_ASOF_ON], ss[K_ASOF], ss[K_PERIOD_ON], ss[K_TEXT] = False, today, False, ""
     ss[K_SELECTED] = None
-    frame_map(DEFAULT_VIEW["center"], DEFAULT_VIEW["zoom"])
+    ss[K_FRAMED] = None  # frame the whole result again
 
 
 def set_partner(code: str | None) -> None:

@@ -20,22 +20,33 @@ class LayerStyle:
     ring: bool = False  # points: dark ring underneath
     fill_opacity: float = 0.45
     legend_symbol: str = "■"
+    shape: str = "circle"  # points on the live map: "circle", "diamond", "square", "triangle", "hexagon"
 
 
 STYLES: dict[str, LayerStyle] = {
     "working_arrangement": LayerStyle("#56B4E9", "fill", fill_opacity=0.35, legend_symbol="▩"),
-    "status_agreement": LayerStyle("#0072B2", "outline", "solid", legend_symbol="▭"),
+    "status_agreement": LayerStyle("#0072B2", "fill", fill_opacity=0.55, legend_symbol="■"),
     "operation": LayerStyle("#D55E00", "fill", fill_opacity=0.55, legend_symbol="■"),
-    "coordination_point": LayerStyle("#E69F00", "point", size=15, ring=True, legend_symbol="◉"),
+    "coordination_point": LayerStyle("#E69F00", "point", size=15, ring=True, legend_symbol="◆", shape="diamond"),
     "liaison_officer": LayerStyle("#CC79A7", "point", size=14, ring=True, legend_symbol="◉"),
     "project": LayerStyle("#009E73", "outline", "dash", legend_symbol="┅"),
     "risk_network": LayerStyle("#882255", "outline", "dot", legend_symbol="┈"),
     "dialogue": LayerStyle("#999933", "outline", "dot", legend_symbol="┈"),
-    "organisation": LayerStyle("#332288", "point", size=10, legend_symbol="●"),
+    "organisation": LayerStyle("#332288", "point", size=11, legend_symbol="■", shape="square"),
     "strategic_partner": LayerStyle("#44AA99", "fill", fill_opacity=0.35, legend_symbol="▩"),
-    "event": LayerStyle("#000000", "point", size=8, legend_symbol="•"),
+    "event": LayerStyle("#000000", "point", size=10, legend_symbol="▲", shape="triangle"),
 }
-POINT_CELL_STYLE = LayerStyle("#882255", "point", size=10, ring=True, legend_symbol="◉")  # AFIC risk analysis cells
+POINT_CELL_STYLE = LayerStyle("#882255", "point", size=12, ring=True, legend_symbol="⬢", shape="hexagon")  # AFIC risk analysis cells
+
+# Countries are coloured by their strongest tie among the records shown (one fill each, never stacked, so
+# every fill colour on the map is one legend entry); weaker ties and regional frameworks are outlines.
+TIE_ORDER = ("operation", "status_agreement", "working_arrangement", "strategic_partner")
+TIE_FILLS = {  # lighter tints of the instrument colours: symbols and outlines stay readable on top
+    "operation": "#F0A070",
+    "status_agreement": "#6FA8D6",
+    "working_arrangement": "#B5DDF5",
+    "strategic_partner": "#A6DCD3",
+}
 
 LAND = "#ECEBE7"
 BORDERS = "#B9B6AE"
@@ -43,6 +54,14 @@ WATER = "#FFFFFF"
 HIGHLIGHT = "#000000"
 CHANGED = "#EE3377"  # records added or changed recently (Paul Tol vibrant magenta): halo on points, dashed outline on areas
 ROUTE_LINE = "#6A3D9A"
+
+# Page and map colours of the two themes (?theme=dark, BB_THEME=dark): a dark map for control rooms.
+THEMES: dict[str, dict[str, str]] = {
+    "light": {"water": "#FFFFFF", "land": LAND, "borders": BORDERS, "label": "#333333", "halo": "#FFFFFF",
+              "panel": "rgba(255,255,255,0.92)", "text": "#1f1f1f", "highlight": HIGHLIGHT},
+    "dark": {"water": "#0E1117", "land": "#2A2D34", "borders": "#5A5F6B", "label": "#E8E8E8", "halo": "#0E1117",
+             "panel": "rgba(20,22,28,0.92)", "text": "#F0F0F0", "highlight": "#FFFFFF"},
+}
 
 # Region presets: which regions a preset selects and where it frames the map.
 PRESETS: dict[str, dict] = {

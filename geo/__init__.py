@@ -6,6 +6,7 @@ The dashboard imports only from this facade. This package never imports streamli
 from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_catalog
 from geo.errors import DatabaseError, DataError, DataFileError, Problem, ValidationError
 from geo.filters import FilterSpec, apply, in_force, mask, matching_ids, route_partners
+from geo.geometry import label_point
 from geo.io import data_version
 from geo.schema import (
     INSTRUMENT_BY_KEY,
@@ -51,6 +52,7 @@ __all__ = [
     "display_geometry",
     "fold",
     "in_force",
+    "label_point",
     "load_catalog",
     "mask",
     "matching_ids",

@@ -27,10 +27,8 @@ if [ ! -f "$STAMP" ] || [ constraints.txt -nt "$STAMP" ] || [ pyproject.toml -nt
   .venv/bin/python -m pip install --quiet -c constraints.txt -e "$SPEC"
   touch "$STAMP"
 fi
-# plotly.js's map-only bundle (a third less for the browser to parse on each open), from the npm registry,
-# checked against its published hash; without it the map uses the full bundle. See dashboard/live_map/bundle.py.
-# Tried once per virtualenv (an air-gapped install does not wait on every start); to retry after a failure,
-# delete .venv/.bb-plotly-map or run .venv/bin/python scripts/install_map_bundle.py.
-if [ ! -f ".venv/.bb-plotly-map" ] || [ dashboard/live_map/bundle.py -nt ".venv/.bb-plotly-map" ]; then
-  .venv/bin/python scripts/install_map_bundle.py && touch .venv/.bb-plotly-map
+# MapLibre GL JS, which draws the live map, from the npm registry (or BB_MAPLIBRE_TARBALL), checked against its
+# published hash; set-up stops with instructions when it cannot be had. See dashboard/live_map/bundle.py.
+if [ ! -f ".venv/.bb-maplibre" ] || [ dashboard/live_map/bundle.py -nt ".venv/.bb-maplibre" ]; then
+  .venv/bin/python scripts/install_maplibre.py && touch .venv/.bb-maplibre
 fi

@@ -11,9 +11,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import briefing, data, details, settings, sidebar, state
-from dashboard.figures import MapView, kpis, map_spec
-from dashboard.live_map import Frame, geometry_file, live_map
+from dashboard import briefing, data, details, map_model, settings, sidebar, state
+from dashboard.figures import MapView, kpis
+from dashboard.live_map import Frame, live_map
+from dashboard.style import PRESETS
 from geo import INSTRUMENT_BY_KEY, STATUS_LABELS, route_partners
 
 MAP_KEY = "situation_map"
@@ -27,7 +28,7 @@ def handle_event(event: object, catalog) -> bool:
     if event.get("kind") == "click" and isinstance(event.get("id"), str) and catalog.record(event["id"]) is not None:
         state.select(event["id"])  # a click opens the details; the camera stays where the user put it
         return True
-    if event.get("kind") == "view":
+    if event.get("kind") in ("view", "framed"):  # the user moved the map, or it fitted a frame the app asked for
         center, zoom = event.get("center"), event.get("zoom")
         if (isinstance(center, list) and len(center) == 2 and all(isinstance(v, int | float) for v in center)
                 and isinstance(zoom, int | float) and -90 <= center[0] <= 90 and 0 <= zoom <= 22):
@@ -133,12 +134,15 @@ def render() -> None:
     # Every element above the map is always emitted (an empty placeholder where nothing is shown), so the
     # map keeps its position in the page and is never remounted by a filter change (see dashboard.live_map).
     head, toggle = st.columns([5, 1])
-    head.title("Beyond Borders")
+    if view.present:  # a wall screen: a one-line head, so the map and its legend fill the screen below
+        head.markdown("### Beyond Borders · cooperation beyond EU borders")
+    else:
+        head.title("Beyond Borders")
     toggle.button("Leave presentation" if view.present else "Presentation mode", on_click=state.toggle_present,
                   key="present_toggle", width="stretch")
     stage = st.container()
     if view.present:
-        sidebar.render_presets(stage, columns=4, key="stage_preset")  # two rows: labels stay whole at meeting font size
+        sidebar.render_presets(stage, columns=len(PRESETS), key="stage_preset")  # one row, so the map gets the height
     st.caption(spec.describe(len(records), names))
 
     as_of = spec.as_of or dt.date.today()
@@ -161,12 +165,24 @@ def render() -> None:
     recent_from = max(state.opened_at(), dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.highlight_minutes()))
     recent, _ = data.changes_since(catalog, recent_from)
     map_view = replace(map_view, changed=recent.present)
-    display = data.display(catalog.version, catalog)
-    spec_ = map_spec(records, display, names, map_view, slots=data.slots(catalog.version, catalog))
+    model, data_url = data.map_version(catalog.version, catalog)
+    focus = set(spec.partners) | set(map_view.route_countries)
+    if spec.regions:
+        focus |= {c for c, r in zip(catalog.partners["code"], catalog.partners["region"], strict=True) if r in spec.regions}
+    if state.needs_framing(spec):  # every filter change frames the map on its result (a link's own camera is kept)
+        bounds = map_model.frame_bounds(model, records["id"], spec, focus)
+        state.frame_result(spec, tuple(bounds) if bounds else None)
+    shown = data.shown_mask(catalog.version, spec, catalog)
+    map_state = map_model.rerun_state(model, shown, view.selected, recent.present, map_view.route_countries)
     left, right = st.columns([3, 1])
     with left:
-        event = live_map(spec_, geometry_file(display, catalog.version), Frame(state.frame_seq(), view.center, view.zoom),
-                         map_view.height, key=MAP_KEY, config={"displaylogo": False, "scrollZoom": True, "displayModeBar": False})
+        event = live_map(map_state, data_url, Frame(state.frame_seq(), view.center, view.zoom, state.current_bounds()),
+                         map_view.height, key=MAP_KEY, theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style),
+                         fill_viewport=view.present)
+        unplaced = int((~records["located"] & (records["partners"].map(len) == 0)).sum()) if not records.empty else 0
+        if unplaced:
+            st.caption(f"{unplaced} of the {len(records)} records have no place on the map (no partner country and no site): "
+                       "they are in the table below.")
         st.caption("Locations marked 'approximate' are drawn at a city centre or as the whole country. "
                    "Country outlines: Natural Earth (public domain); de facto boundaries, no recognition implied.")
         online = settings.basemap_host(map_view.style)

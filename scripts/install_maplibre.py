@@ -1,4 +1,4 @@
-"""Install plotly.js's map-only bundle into the virtualenv (see dashboard/live_map/bundle.py); never fails set-up."""
+"""Install MapLibre GL JS (the live map's renderer) into the virtualenv; see dashboard/live_map/bundle.py."""
 
 import sys
 

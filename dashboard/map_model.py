@@ -1,0 +1,248 @@
+"""The live map's data: what a data version puts on the map (once), and what a filter changes (every rerun).
+
+Pure functions, no Streamlit. The split is the point of the design (issue 13, "data flow that scales"):
+
+- ``version_payload`` is everything per record the browser needs to draw, hover and pick it (positions,
+  instrument, name, hover text, partners) plus the country outlines with their names and label points and
+  the outlines of regional records. It is written once per data version as a file and fetched once by the
+  browser (``dashboard.live_map.data_file``).
+- ``rerun_state`` is what a filter change sends: which records are shown, as a bit mask over the version's
+  record order (10,000 records: 1.7 kB), the selection, the recently changed records and the route
+  countries, as indices. The per-rerun message stays a few kilobytes whatever the number of records.
+- ``frame_bounds`` is where the map looks after a filter change: the records' places and the countries the
+  filter is about, so every filter frames its result.
+
+Cartography (decided here, drawn by ``main.js``): a country is filled with the colour of its strongest tie
+among the shown records (``style.TIE_ORDER``: operation > status agreement > working arrangement >
+strategic partner), never with stacked transparent fills, so every fill on the map is one legend entry.
+Projects, risk-analysis networks and dialogues are outlines with their own dash pattern; sites are symbols
+of their own shape and colour. Hover text is plain text, shown with ``textContent`` (never as HTML).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard.style import CHANGED, POINT_CELL_STYLE, ROUTE_LINE, STYLES, THEMES, TIE_FILLS, TIE_ORDER
+from geo import (
+    INSTRUMENT_BY_KEY,
+    INSTRUMENTS,
+    PRECISION_LABELS,
+    STATUS_LABELS,
+    Catalog,
+    DisplayGeometry,
+    FilterSpec,
+    label_point,
+)
+
+CELL = "cell"  # the AFIC risk-analysis cells: points of the risk-network instrument with their own symbol
+MAX_PARTNERS_FOR_FRAME = 6  # records with more partners (a 50-country dialogue) do not widen the frame on their own
+
+
+@dataclass(frozen=True)
+class VersionModel:
+    """What one data version puts on the map, built once (``build_version``)."""
+
+    version: str
+    ids: tuple[str, ...]  # record order of the catalog: bit i of a mask is record i
+    index: Mapping[str, int]
+    country_bounds: Mapping[str, tuple[float, float, float, float]]  # iso3 -> (west, south, east, north)
+    points: Mapping[str, tuple[float, float]]  # record id -> (lon, lat), for located records
+    partners: Mapping[str, tuple[str, ...]]
+    payload: dict  # the JSON the browser fetches once
+
+
+def period_text(rec: Mapping) -> str:
+    """'2019-05-01 – 2023-06-30'; an unknown start is '?', a missing end is 'open' unless the record ended."""
+    start = rec.get("start") or "?"
+    end = rec.get("end") or ("end not known" if rec.get("status") in ("ended", "superseded") else "open")
+    return f"{start} – {end}"
+
+
+def partner_text(codes: Iterable[str], names: Mapping[str, str], limit: int = 8) -> str:
+    codes = list(codes)
+    shown = ", ".join(names.get(c, c) for c in codes[:limit])
+    return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "") if codes else "—"
+
+
+def hover_lines(rec: Mapping, names: Mapping[str, str]) -> list[str]:
+    """One record as plain-text lines: partners, period and status, location precision, weak sourcing."""
+    lines = [f"{INSTRUMENT_BY_KEY[rec['instrument']].label} · Partners: {partner_text(rec['partners'], names)}",
+             f"Period: {period_text(rec)} · {STATUS_LABELS.get(rec['status'], rec['status'])}"]
+    if rec.get("located"):
+        lines.append(f"Location: {rec.get('place') or ''} ({PRECISION_LABELS.get(rec.get('precision', ''), '?')})")
+    if rec.get("confidence") == "low":
+        lines.append("⚠ weakly sourced")
+    return lines
+
+
+def _legend() -> list[dict]:
+    """The legend as the map draws it: one entry per instrument with its form, plus the overlays."""
+    entries = []
+    for inst in INSTRUMENTS:
+        st = STYLES[inst.key]
+        if st.form == "fill":
+            entries.append({"key": inst.key, "label": inst.label, "form": "fill", "colour": TIE_FILLS.get(inst.key, st.colour)})
+        elif st.form == "outline":
+            entries.append({"key": inst.key, "label": inst.label, "form": "outline", "colour": st.colour, "dash": st.dash})
+        else:
+            entries.append({"key": inst.key, "label": inst.label, "form": "point", "colour": st.colour, "shape": st.shape})
+    entries.append({"key": CELL, "label": "AFIC risk analysis cell", "form": "point", "colour": POINT_CELL_STYLE.colour,
+                    "shape": POINT_CELL_STYLE.shape, "instrument": "risk_network"})
+    return entries
+
+
+def _bounds(geom) -> tuple[float, float, float, float] | None:
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type == "MultiPolygon":  # the parts that matter: drop far islands smaller than a tenth of the largest
+        parts = sorted(geom.geoms, key=lambda g: g.area, reverse=True)
+        geom = type(geom)([p for p in parts if p.area >= parts[0].area * 0.1])
+    w, s, e, n = geom.bounds
+    return (round(w, 3), round(s, 3), round(e, 3), round(n, 3))
+
+
+def _num(x: object) -> float | None:
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
+    """Everything one data version puts on the map (see the module docstring)."""
+    names = catalog.partner_names()
+    base_names = dict(zip(catalog.countries["iso3"], catalog.countries["name"], strict=True))
+    iso = list(display.countries)
+    ci = {k: n for n, k in enumerate(iso)}
+    shapes = dict(zip(catalog.countries["iso3"], catalog.countries.geometry, strict=True))
+    country_bounds = {k: b for k, g in shapes.items() if (b := _bounds(g)) is not None}
+    labels = []
+    for k in iso:
+        p = label_point(shapes.get(k))
+        if p is not None:
+            b = country_bounds.get(k, (0, 0, 0, 0))
+            labels.append([ci[k], round(p.x, 3), round(p.y, 3), round((b[2] - b[0]) * (b[3] - b[1]), 1)])
+    countries = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": n, "properties": {"iso": k, "name": names.get(k) or base_names.get(k) or k}, "geometry": display.countries[k]}
+        for n, k in enumerate(iso)]}
+
+    rows = pd.DataFrame(catalog.records.drop(columns="geometry", errors="ignore")).to_dict("records")
+    inst_index = {i.key: n for n, i in enumerate(INSTRUMENTS)}
+    rec_cols: dict[str, list] = {"id": [], "name": [], "inst": [], "lon": [], "lat": [], "cell": [], "partners": [], "hover": [], "area": []}
+    areas = []
+    points: dict[str, tuple[float, float]] = {}
+    for n, rec in enumerate(rows):
+        key = rec["instrument"]
+        lon, lat = (_num(rec.get("lon")), _num(rec.get("lat"))) if rec["located"] else (None, None)
+        area = -1
+        if not rec["located"] and STYLES[key].form == "outline" and rec["id"] in display.areas:
+            area = len(areas)
+            areas.append({"type": "Feature", "id": area, "properties": {"r": n, "inst": key}, "geometry": display.areas[rec["id"]]})
+        if lon is not None and lat is not None:
+            points[rec["id"]] = (lon, lat)
+        rec_cols["id"].append(rec["id"])
+        rec_cols["name"].append(rec["name"])
+        rec_cols["inst"].append(inst_index[key])
+        rec_cols["lon"].append(None if lon is None else round(lon, 4))
+        rec_cols["lat"].append(None if lat is None else round(lat, 4))
+        rec_cols["cell"].append(1 if rec.get("kind") == CELL else 0)
+        rec_cols["partners"].append([ci[p] for p in rec["partners"] if p in ci])
+        rec_cols["hover"].append("\n".join(hover_lines(rec, names)))
+        rec_cols["area"].append(area)
+    payload = {
+        "version": catalog.version,
+        "instruments": [{"key": i.key, "label": i.label, "form": STYLES[i.key].form, "colour": STYLES[i.key].colour,
+                         "shape": STYLES[i.key].shape, "dash": STYLES[i.key].dash,
+                         "size": STYLES[i.key].size, "ring": STYLES[i.key].ring,
+                         "tie": TIE_ORDER.index(i.key) if i.key in TIE_ORDER else -1} for i in INSTRUMENTS],
+        "tie_fills": [TIE_FILLS[k] for k in TIE_ORDER],
+        "cell": {"colour": POINT_CELL_STYLE.colour, "shape": POINT_CELL_STYLE.shape, "size": POINT_CELL_STYLE.size, "ring": True},
+        "legend": _legend(),
+        "themes": THEMES,
+        "route_colour": ROUTE_LINE,
+        "changed_colour": CHANGED,
+        "countries": countries,
+        "labels": labels,
+        "areas": {"type": "FeatureCollection", "features": areas},
+        "records": rec_cols,
+    }
+    ids = tuple(rec_cols["id"])
+    return VersionModel(catalog.version, ids, {r: n for n, r in enumerate(ids)}, country_bounds, points,
+                        {r["id"]: tuple(r["partners"]) for r in rows}, payload)
+
+
+def pack_mask(mask: np.ndarray) -> str:
+    """A boolean mask over the version's records as base64 bits (bit i of byte i//8, most significant first)."""
+    return base64.b64encode(np.packbits(np.asarray(mask, dtype=bool)).tobytes()).decode("ascii")
+
+
+def unpack_mask(packed: str, n: int) -> np.ndarray:
+    """The inverse of ``pack_mask`` (for tests and the benchmark)."""
+    return np.unpackbits(np.frombuffer(base64.b64decode(packed), dtype=np.uint8))[:n].astype(bool)
+
+
+def rerun_state(model: VersionModel, shown: np.ndarray, selected: str | None, changed: Iterable[str],
+                route_countries: Iterable[str]) -> dict:
+    """What a rerun sends the browser: a few kilobytes whatever the number of records."""
+    index = model.index
+    return {
+        "version": model.version,
+        "n": len(model.ids),
+        "shown": pack_mask(shown),
+        "selected": index.get(selected, -1) if selected else -1,
+        "changed": sorted(index[r] for r in changed if r in index),
+        "route": sorted(set(route_countries)),
+    }
+
+
+def frame_bounds(model: VersionModel, shown_ids: Iterable[str], spec: FilterSpec, focus: Iterable[str] = ()) -> list[float] | None:
+    """[west, south, east, north] around a filter's result, or None when nothing has a place.
+
+    The places are the shown records' sites and the countries of records with a few partners (a dialogue of
+    fifty countries does not widen the frame on its own); when the filter names countries (partners,
+    regions, routes: ``focus``), only those countries and the sites in them count, so the frame is the
+    question's, not the whole world of every regional framework that touches it.
+    """
+    focus = set(focus)
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def add_box(b: tuple[float, float, float, float]) -> None:
+        xs.extend((b[0], b[2]))
+        ys.extend((b[1], b[3]))
+
+    countries: set[str] = set()
+    for rid in shown_ids:
+        partners = model.partners.get(rid, ())
+        if rid in model.points:
+            if not focus or not partners or set(partners) & focus:
+                lon, lat = model.points[rid]
+                xs.append(lon)
+                ys.append(lat)
+        elif focus:
+            countries.update(p for p in partners if p in focus)
+        elif len(partners) <= MAX_PARTNERS_FOR_FRAME:
+            countries.update(partners)
+    if not focus and xs:
+        # No country named: the frame is where the symbols are (sites, postings, coordination points), so the
+        # default view shows every partner with a symbol at a readable scale; far-away ties (Canada's or
+        # Australia's working arrangements) stay a pan away instead of shrinking everything.
+        countries = set()
+    for c in countries:
+        if c in model.country_bounds:
+            add_box(model.country_bounds[c])
+    if not xs and focus:  # the filter names countries but nothing shown lies in them: frame the countries
+        for c in focus:
+            if c in model.country_bounds:
+                add_box(model.country_bounds[c])
+    if not xs:
+        return None
+    return [max(min(xs), -180.0), max(min(ys), -85.0), min(max(xs), 180.0), min(max(ys), 85.0)]
