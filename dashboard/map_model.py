@@ -219,12 +219,17 @@ def frame_bounds(model: VersionModel, shown_ids: Iterable[str], spec: FilterSpec
         xs.extend((b[0], b[2]))
         ys.extend((b[1], b[3]))
 
+    boxes = [model.country_bounds[c] for c in focus if c in model.country_bounds]
+
+    def in_focus(lon: float, lat: float) -> bool:  # a site in one of the countries asked about (a degree of slack)
+        return any(b[0] - 1 <= lon <= b[2] + 1 and b[1] - 1 <= lat <= b[3] + 1 for b in boxes)
+
     countries: set[str] = set()
     for rid in shown_ids:
         partners = model.partners.get(rid, ())
         if rid in model.points:
-            if not focus or not partners or set(partners) & focus:
-                lon, lat = model.points[rid]
+            lon, lat = model.points[rid]
+            if not focus or in_focus(lon, lat):
                 xs.append(lon)
                 ys.append(lat)
         elif focus:
@@ -240,9 +245,8 @@ def frame_bounds(model: VersionModel, shown_ids: Iterable[str], spec: FilterSpec
         if c in model.country_bounds:
             add_box(model.country_bounds[c])
     if not xs and focus:  # the filter names countries but nothing shown lies in them: frame the countries
-        for c in focus:
-            if c in model.country_bounds:
-                add_box(model.country_bounds[c])
+        for b in boxes:
+            add_box(b)
     if not xs:
         return None
     return [max(min(xs), -180.0), max(min(ys), -85.0), min(max(xs), 180.0), min(max(ys), 85.0)]

@@ -637,7 +637,8 @@
 
   // For tests and keyboard users' tools: where records are drawn, and what is shown (ids, not pixels).
   window.bbDebug = {
-    shownIds: function () { var out = []; for (var i = 0; i < D.n; i++) { if (shown[i]) { out.push(D.records.id[i]); } } return out.sort(); },
+    // the records drawn: shown, and with a site or at least one partner country to draw them through
+    shownIds: function () { var R = D.records, out = []; for (var i = 0; i < D.n; i++) { if (shown[i] && (R.lon[i] !== null || R.partners[i].length)) { out.push(R.id[i]); } } return out.sort(); },
     pointOf: function (id) { var k = D.records.id.indexOf(id); if (k < 0 || D.records.lon[k] === null) { return null; } var p = map.project([D.records.lon[k], D.records.lat[k]]); return [p.x, p.y]; },
     countryPoint: function (iso) { var c = D.countryIso.indexOf(iso); var l = D.labels.filter(function (x) { return x[0] === c; })[0]; if (!l) { return null; } var p = map.project([l[1], l[2]]); return [p.x, p.y]; },
     tie: function (iso) { return tieOf ? tieOf[D.countryIso.indexOf(iso)] : null; },

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import live_map, map_model
+from geo import load_catalog
 from tests.fixtures import write_dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -39,11 +41,22 @@ def live_map_args(at: AppTest) -> dict:
     return json.loads(element.proto.json_args)
 
 
+def map_data(args: dict) -> dict:
+    """The map data file the live map fetches once per data version (as the browser would)."""
+    return json.loads((live_map.build_dir() / args["data_url"]).read_bytes())
+
+
 def map_ids(at: AppTest) -> set[str]:
-    """Record ids drawn on the page's map: the live map on the situation page, a plotly chart elsewhere."""
+    """Record ids drawn on the page's map: the live map on the situation page (the rerun's bit mask over the
+    version's records, those with a site or a partner country), a plotly chart elsewhere."""
     found = at.get("component_instance")
-    spec = json.loads(found[0].proto.json_args)["spec"] if found else json.loads(at.get("plotly_chart")[0].proto.spec)
-    return {i for t in spec["data"] if t.get("customdata") for row in t["customdata"] for i in row[0].split("|")}
+    if not found:
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        return {i for t in spec["data"] if t.get("customdata") for row in t["customdata"] for i in row[0].split("|")}
+    args = json.loads(found[0].proto.json_args)
+    rec = map_data(args)["records"]
+    shown = map_model.unpack_mask(args["state"]["shown"], args["state"]["n"])
+    return {rec["id"][k] for k in range(len(shown)) if shown[k] and (rec["lon"][k] is not None or rec["partners"][k])}
 
 
 def captions(at: AppTest) -> str:
@@ -64,7 +77,7 @@ def test_deep_link_reproduces_the_view(toy: Path) -> None:
     assert map_ids(at) == {"sa-alb-1", "op-alb"}
     assert any(m.value.startswith("#### JO Albania") for m in at.markdown)  # details panel open
     frame = live_map_args(at)["frame"]
-    assert frame["zoom"] == 5 and frame["center"] == [41, 20]
+    assert frame["zoom"] == 5 and frame["center"] == [41, 20] and frame["bounds"] is None  # the link's own camera
     assert at.query_params["sel"] == ["op-alb"] or at.query_params["sel"] == "op-alb"
 
 
@@ -110,10 +123,28 @@ def test_map_click_selects_and_camera_move_goes_into_the_link(toy: Path) -> None
     assert live_map_args(at)["frame"]["seq"] == seq + 1
 
 
-def test_map_sends_outline_references_not_outlines(toy: Path) -> None:
+def test_map_sends_a_small_state_and_names_its_data_file(toy: Path) -> None:
     args = live_map_args(run())
-    assert args["geometry_url"].startswith("geometry-") and len(json.dumps(args["spec"])) < 50_000
-    assert all("$ref" in layer["source"] for layer in args["spec"]["layout"]["map"]["layers"])
+    assert args["data_url"].startswith("mapdata-") and len(json.dumps(args)) < 2_000
+    assert "FLO Belgrade" not in json.dumps(args)  # names and hover texts are in the data file, fetched once
+    assert "FLO Belgrade" in map_data(args)["records"]["name"]
+
+
+def test_every_filter_frames_the_map_on_its_result(toy: Path) -> None:
+    at = run()
+    first = live_map_args(at)["frame"]
+    assert first["bounds"] is not None  # no camera in the link: the first view frames the result
+    box = next(m for m in at.multiselect if m.label == "Partner country")
+    box.set_value(["MDA"]).run()
+    frame = live_map_args(at)["frame"]
+    assert frame["seq"] == first["seq"] + 1
+    w, s, e, n = frame["bounds"]
+    mda = load_catalog(toy).countries.set_index("iso3").geometry["MDA"].bounds
+    assert (w, s, e, n) == pytest.approx(mda, abs=0.1)  # Moldova and the sites in it (one on its border)
+    at.run()
+    assert live_map_args(at)["frame"]["seq"] == frame["seq"]  # framed once per filter, not on every rerun
+    at.text_input(key="f_text").set_value("chisinau").run()
+    assert live_map_args(at)["frame"]["seq"] == frame["seq"] + 1
 
 
 def test_text_and_as_of_filters(toy: Path) -> None:
@@ -227,9 +258,9 @@ def test_a_data_change_is_listed_and_highlighted_and_the_view_is_kept(toy: Path)
     assert not at.exception
     args = live_map_args(at)
     assert map_ids(at) == {"lo-bel", "lo-new"}  # the filter is kept
-    assert args["frame"] == {"seq": seq, "center": [44, 20], "zoom": 4}  # and so is the camera
-    (halo,) = [t for t in args["spec"]["data"] if t.get("uid") == "changes"]
-    assert halo["customdata"] == [["lo-new"]] and halo["showlegend"]
+    assert args["frame"] == {"seq": seq, "center": [44, 20], "zoom": 4, "bounds": None}  # and so is the camera
+    ids = map_data(args)["records"]["id"]
+    assert [ids[k] for k in args["state"]["changed"]] == ["lo-new"]  # ringed on the map
     assert "Added: FLO New" in [b.label for b in at.button]
     # a removal is listed too; a record added and removed again since the session opened is no change at all
     path = toy / "liaison_officers.csv"
@@ -237,8 +268,7 @@ def test_a_data_change_is_listed_and_highlighted_and_the_view_is_kept(toy: Path)
     at.run()
     assert any("Removed: ~~FLO Belgrade~~" in m.value for m in at.markdown)
     assert "Added: FLO New" not in [b.label for b in at.button]
-    (halo,) = [t for t in live_map_args(at)["spec"]["data"] if t.get("uid") == "changes"]
-    assert halo["customdata"] == [] and not halo["showlegend"]  # the slot stays, empty
+    assert live_map_args(at)["state"]["changed"] == []
     assert any(c.value.startswith("Data as of ") for c in at.caption)
 
 
@@ -259,11 +289,8 @@ def test_several_views_go_into_one_slide_deck(toy: Path) -> None:
 
 
 def test_online_basemap_is_opt_in_and_says_so(toy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    offline = live_map_args(run())["spec"]["layout"]["map"]["style"]
-    assert offline == "white-bg"
+    assert live_map_args(run())["state"]["basemap"] == ""  # offline: no style to fetch
     monkeypatch.setenv("BB_ONLINE_BASEMAP", "carto-positron")
     at = run()
-    spec = live_map_args(at)["spec"]
-    assert spec["layout"]["map"]["style"] == "carto-positron"
-    assert spec["layout"]["map"]["layers"][0]["color"] == "rgba(0,0,0,0)"  # the tiles show the land
+    assert live_map_args(at)["state"]["basemap"].startswith("https://basemaps.cartocdn.com/")
     assert any("Online basemap" in c.value and "basemaps.cartocdn.com" in c.value for c in at.caption)

@@ -1,13 +1,15 @@
-"""The live map's files: outlines written once per content, old ones pruned, plotly.js served cacheably."""
+"""The live map's files and its data model: data written once per content, old files pruned, small reruns."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import orjson
 import pytest
 
-from dashboard import live_map
-from geo import display_geometry, load_catalog
+from dashboard import live_map, map_model
+from geo import FilterSpec, display_geometry, load_catalog, mask
 from tests.fixtures import write_dataset
 
 
@@ -15,23 +17,81 @@ from tests.fixtures import write_dataset
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(live_map, "_built", [])
-    monkeypatch.setattr(live_map, "_geometry_names", {})
+    monkeypatch.setattr(live_map, "_data_names", {})
     return live_map.build_dir()
 
 
-def test_the_component_folder_has_its_page_script_and_plotly(folder: Path) -> None:
+@pytest.fixture
+def catalog(tmp_path: Path):
+    return load_catalog(write_dataset(tmp_path / "data"))
+
+
+def test_the_component_folder_has_its_page_script_and_maplibre(folder: Path) -> None:
     page = (folder / "index.html").read_text(encoding="utf-8")
-    assert "__PLOTLY_JS__" not in page and 'src="main.js"' in page
-    assert (folder / "plotly.min.js").stat().st_size > 1_000_000
-    assert "http://" not in page and "https://" not in page
+    assert 'src="main.js"' in page and 'src="maplibre-gl.js"' in page and 'href="maplibre-gl.css"' in page
+    assert (folder / "maplibre-gl.js").stat().st_size > 500_000
+    assert "http://" not in page and "https://" not in page  # nothing from another host
+    script = (folder / "main.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script  # data text is set as text only
 
 
-def test_outlines_are_named_by_content_and_pruned(folder: Path, tmp_path: Path) -> None:
-    disp = display_geometry(load_catalog(write_dataset(tmp_path / "data")))
-    first = live_map.geometry_file(disp, "v1")
-    assert live_map.geometry_file(disp, "db:abc-2") == first  # a new version with the same outlines: same file
-    assert first.startswith("geometry-") and ":" not in first  # a relative URL, whatever the version looks like
-    for n in range(live_map.KEEP_GEOMETRY_FILES + 3):  # outlines that differ every time
-        changed = type(disp)({**disp.countries, f"X{n:02d}": disp.countries["SRB"]}, disp.areas, disp.tolerance)
-        live_map.geometry_file(changed, f"v{n + 2}")
-    assert len(list(folder.glob("geometry-*.json"))) == live_map.KEEP_GEOMETRY_FILES
+def test_map_data_is_named_by_content_and_pruned(folder: Path, catalog) -> None:
+    model = map_model.build_version(catalog, display_geometry(catalog))
+    first = live_map.data_file("v1", model.payload)
+    assert live_map.data_file("db:abc-2", model.payload) == first  # another version drawing the same map: same file
+    assert first.startswith("mapdata-") and ":" not in first  # a relative URL, whatever the version looks like
+    assert orjson.loads((folder / first).read_bytes())["records"]["id"] == list(model.ids)
+    for n in range(live_map.KEEP_DATA_FILES + 3):  # data that differs every time
+        live_map.data_file(f"v{n + 2}", {**model.payload, "version": f"v{n + 2}"})
+    assert len(list(folder.glob("mapdata-*.json"))) == live_map.KEEP_DATA_FILES
+
+
+def test_a_rerun_sends_a_bit_mask_not_the_records(catalog) -> None:
+    model = map_model.build_version(catalog, display_geometry(catalog))
+    shown = mask(catalog, FilterSpec(instruments=("liaison_officer",)))
+    state = map_model.rerun_state(model, shown, "lo-bel", ["lo-bel", "gone"], ["SRB"])
+    assert state["n"] == len(catalog.records)
+    back = map_model.unpack_mask(state["shown"], state["n"])
+    assert back.tolist() == shown.tolist()
+    assert [model.ids[i] for i in np.flatnonzero(back)] == list(catalog.records["id"][shown])
+    assert state["selected"] == model.index["lo-bel"] and state["changed"] == [model.index["lo-bel"]]  # unknown ids dropped
+    assert state["route"] == ["SRB"]
+    assert len(orjson.dumps(state)) < 400  # names and hover texts live in the version file, not in the rerun
+
+
+def test_rerun_state_stays_small_at_ten_thousand_records() -> None:
+    model = map_model.VersionModel("v", tuple(f"r{i}" for i in range(10_000)), {f"r{i}": i for i in range(10_000)}, {}, {}, {}, {})
+    shown = np.random.default_rng(1).random(10_000) < 0.5
+    state = map_model.rerun_state(model, shown, "r5", [f"r{i}" for i in range(20)], [])
+    assert len(orjson.dumps(state)) < 2_000  # 10,000 bits are 1,667 base64 characters
+    assert map_model.unpack_mask(state["shown"], 10_000).tolist() == shown.tolist()
+
+
+def test_hover_text_is_plain_text_with_partners_period_status_and_precision(catalog) -> None:
+    model = map_model.build_version(catalog, display_geometry(catalog))
+    rec = model.payload["records"]
+    k = model.index["lo-bel"]
+    text = rec["hover"][k]
+    assert "<b>" not in text and "<br>" not in text and "Country SRB" in text and "Period:" in text and "Location:" in text
+    assert rec["lon"][k] is not None and rec["partners"][k]
+
+
+def test_every_instrument_and_overlay_has_a_legend_entry_with_its_form(catalog) -> None:
+    payload = map_model.build_version(catalog, display_geometry(catalog)).payload
+    forms = {e["key"]: e["form"] for e in payload["legend"]}
+    for inst in payload["instruments"]:
+        assert forms[inst["key"]] == inst["form"]
+    assert forms["cell"] == "point"
+    # every tie fill of the map is a legend colour
+    assert set(payload["tie_fills"]) <= {e["colour"] for e in payload["legend"] if e["form"] == "fill"}
+
+
+def test_frame_bounds_follow_the_question(catalog) -> None:
+    model = map_model.build_version(catalog, display_geometry(catalog))
+    ids = list(catalog.records["id"])
+    serbia = model.country_bounds["SRB"]
+    b = map_model.frame_bounds(model, ids, FilterSpec(partners=("SRB",)), focus={"SRB"})
+    assert b is not None and b[0] <= serbia[0] + 1e-6 and b[2] >= serbia[2] - 1e-6
+    # a focus country frames only that country and the sites in it, not every framework that touches it
+    assert b[2] - b[0] < serbia[2] - serbia[0] + 2
+    assert map_model.frame_bounds(model, [], FilterSpec()) is None  # nothing placed: the map stays where it is

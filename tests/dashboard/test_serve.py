@@ -15,16 +15,16 @@ from tests.fixtures import write_dataset
 def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BB_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(live_map, "_built", [])
-    monkeypatch.setattr(live_map, "_geometry_names", {})
+    monkeypatch.setattr(live_map, "_data_names", {})
     return tmp_path / "cache"
 
 
-def test_warm_up_loads_the_catalog_and_writes_the_outlines_for_the_first_page(
+def test_warm_up_loads_the_catalog_and_writes_the_map_data_for_the_first_page(
     tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BB_DATA_DIR", str(write_dataset(tmp_path / "data")))
     assert serve.warm() is True
-    assert list(cache_dir.glob("live-map-*/geometry-*.json"))  # the outlines the first page will reference
+    assert list(cache_dir.glob("live-map-*/mapdata-*.json"))  # the map data the first page will reference
 
     def no_second_load(*args: object) -> None:
         raise AssertionError("the catalog was loaded again after the warm-up")

@@ -3,53 +3,47 @@
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 import geo
-from dashboard.live_map.bundle import plotly_js
 
 pytestmark = pytest.mark.e2e
 
-MAP_IDS_JS = """() => {
-  const gd = document.getElementById('map');
-  const ids = new Set();
-  for (const t of (gd.data || [])) for (const c of (t.customdata || [])) for (const i of String(c[0]).split('|')) ids.add(i);
-  return [...ids].sort();
-}"""
+MAP_IDS_JS = "() => window.bbDebug.shownIds()"
 LIVE_MAP = "iframe[title='dashboard.live_map.live_map']"
+SETTLED = "() => document.body.dataset.drawSeq && window.bbMap && window.bbMap.loaded() && !window.bbMap.isMoving()"
 
 
 def wait_map(page, timeout: float = 30_000):
-    """The live map's frame once it has drawn a spec and MapLibre has loaded."""
+    """The live map's frame once it has drawn a rerun state and MapLibre has loaded."""
     frame = page.wait_for_selector(LIVE_MAP, timeout=timeout).content_frame()
     frame.wait_for_selector("canvas.maplibregl-canvas", timeout=timeout)
-    frame.wait_for_function("() => document.body.dataset.specKey && document.getElementById('map')._fullLayout.map._subplot.map.loaded()",
-                            timeout=timeout)
+    frame.wait_for_function(SETTLED, timeout=timeout)
     return frame
+
+
+def wait_redrawn(frame, before: str, timeout: float = 20_000) -> None:
+    """Wait until the map has drawn a draw after ``before`` (a ``drawSeq``) and settled."""
+    frame.wait_for_function(f"(b) => document.body.dataset.drawSeq !== b && ({SETTLED})()", arg=before, timeout=timeout)
+
+
+def draw_seq(frame) -> str:
+    return frame.evaluate("() => document.body.dataset.drawSeq")
 
 
 def map_ids(frame) -> list[str]:
     return frame.evaluate(MAP_IDS_JS)
 
 
-def settled_camera(frame, timeout: float = 15.0) -> dict:
+def settled_camera(frame, timeout: float = 15_000) -> dict:
     """The camera once the map has stopped moving (wheel zoom and drag end with an animation)."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        frame.wait_for_function("() => !document.getElementById('map')._fullLayout.map._subplot.map.isMoving()")
-        now = map_camera(frame)
-        if now == last:
-            return now
-        last = now
-        time.sleep(0.5)
-    raise AssertionError(f"the map kept moving: {last}")
+    frame.wait_for_function("() => window.bbMap.loaded() && !window.bbMap.isMoving()", timeout=timeout)
+    return map_camera(frame)
 
 
 def map_camera(frame) -> dict:
-    return frame.evaluate("() => { const m = document.getElementById('map')._fullLayout.map; return {lat: m.center.lat, lon: m.center.lon, zoom: m.zoom}; }")
+    return frame.evaluate("() => window.bbDebug.camera()")
 
 
 def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> None:
@@ -58,11 +52,10 @@ def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> Non
     # the map canvas has actually drawn pixels (not a blank canvas)
     drawn = frame.evaluate("""() => { const c = document.querySelector('canvas.maplibregl-canvas'); return c.width > 100 && c.height > 100; }""")
     assert drawn
-    # the plotly.js set-up installed (the map-only bundle, else the full one), and a map tuned for software
-    # WebGL: no cross-fade of new tiles
+    # MapLibre as set-up installed it, served by the app, and a map tuned for software WebGL: no cross-fade
     scripts = frame.evaluate("() => [...document.scripts].map(s => s.src).filter(Boolean)")
-    assert any(src.split("/")[-1].startswith(plotly_js().name.removesuffix(".min.js")) for src in scripts), scripts
-    assert frame.evaluate("() => document.getElementById('map')._fullLayout.map._subplot.map._fadeDuration") == 0
+    assert any(src.endswith("/maplibre-gl.js") and src.startswith(app_url) for src in scripts), scripts
+    assert frame.evaluate("() => window.bbMap._fadeDuration") == 0
     everything = map_ids(frame)
     catalog = geo.load_catalog(geo.data_dir())
     drawable = {r.id for r in catalog.records.itertuples() if r.geometry is not None}
@@ -107,22 +100,25 @@ def test_deep_link_opens_the_same_view(page, app_url: str) -> None:
     assert page.request_log.foreign(app_url) == []
 
 
-def test_user_pan_and_zoom_go_into_the_link_and_survive_a_filter_change(page, app_url: str) -> None:
+def test_user_pan_and_zoom_go_into_the_link_and_a_filter_change_frames_its_result(page, app_url: str) -> None:
     page.goto(app_url + "/")
     frame = wait_map(page)
     box = page.locator(LIVE_MAP).bounding_box()
     assert box is not None
     x, y = box["x"] + box["width"] / 2, box["y"] + 250
     page.mouse.move(x, y)
-    for _ in range(3):  # zoom in with the wheel, as a user does
+    start = settled_camera(frame)
+    for _ in range(3):  # zoom in with the wheel, as a user does: each step waits for the zoom to take effect
+        z = map_camera(frame)["zoom"]
         page.mouse.wheel(0, -300)
-        page.wait_for_timeout(250)
+        frame.wait_for_function("(z) => window.bbMap.getZoom() > z + 0.05", arg=z, timeout=10_000)
+    settled_camera(frame)
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move(x - 150, y + 60, steps=8)
     page.mouse.up()
     moved = settled_camera(frame)
-    assert moved["zoom"] > 2.6
+    assert moved["zoom"] > start["zoom"] + 0.3
     # the app hears about the move and writes it into the link
     page.wait_for_function(
         "([z, lat]) => { const q = new URLSearchParams(location.search); "
@@ -132,15 +128,24 @@ def test_user_pan_and_zoom_go_into_the_link_and_survive_a_filter_change(page, ap
     assert got["zoom"] == pytest.approx(moved["zoom"], abs=0.006) and got["lat"] == pytest.approx(moved["lat"], abs=0.001)
     # a filter change redraws the data in place: same map, camera where the user left it
     frame.evaluate("() => { window.sameMap = true; }")
-    before = frame.evaluate("() => document.body.dataset.specKey")
+    before = draw_seq(frame)
     page.get_by_text("Only what was in force on a day").click()
-    frame.wait_for_function("(b) => document.body.dataset.specKey !== b", arg=before, timeout=20_000)
+    page.wait_for_url(re.compile(r"asof="), timeout=20_000)  # wait for the condition itself, not for a redraw
+    wait_redrawn(frame, before)
     assert frame.evaluate("() => window.sameMap === true")  # the frame was not reloaded
-    after = map_camera(frame)
-    assert after["zoom"] == pytest.approx(moved["zoom"], abs=1e-6) and after["lat"] == pytest.approx(moved["lat"], abs=1e-6)
-    assert "asof=" in page.url
+    after = settled_camera(frame)
+    # the as-of filter frames its result: the camera moved to it, and the link follows the new camera
+    page.wait_for_function("(z) => Math.abs(+new URLSearchParams(location.search).get('zoom') - z) < 0.006",
+                           arg=after["zoom"], timeout=20_000)
     assert page.request_log.foreign(app_url) == []
 
+
+
+def page_point(page, frame, xy: list[float]) -> list[float]:
+    """A point in the map frame's coordinates, in the page's."""
+    box = page.locator(LIVE_MAP).bounding_box()
+    assert box is not None and xy is not None
+    return [xy[0] + box["x"], xy[1] + box["y"]]
 
 
 def test_clicking_a_map_symbol_opens_its_details(page, app_url: str) -> None:
@@ -149,14 +154,7 @@ def test_clicking_a_map_symbol_opens_its_details(page, app_url: str) -> None:
     assert target is not None
     page.goto(app_url + "/?instruments=liaison_officer")
     frame = wait_map(page)
-    xy = frame.evaluate(
-        """([lon, lat]) => { const m = document.getElementById('map')._fullLayout.map._subplot.map;
-             const p = m.project([lon, lat]); const r = m.getCanvas().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""",
-        [float(target["lon"]), float(target["lat"])],
-    )
-    box = page.locator(LIVE_MAP).bounding_box()
-    assert box is not None
-    xy = [xy[0] + box["x"], xy[1] + box["y"]]  # from the map's frame to the page
+    xy = page_point(page, frame, frame.evaluate("(id) => window.bbDebug.pointOf(id)", "lo-ankara"))
     page.mouse.move(xy[0], xy[1])
     page.mouse.click(xy[0], xy[1])
     page.wait_for_selector("text=Close details", timeout=20_000)
