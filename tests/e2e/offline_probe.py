@@ -29,7 +29,7 @@ def main() -> int:
             page.on("request", log.record)
             page.goto(url + "/")
             frame = wait_map(page, timeout=60_000)
-            traces = frame.evaluate("() => document.getElementById('map').data.length")
+            traces = frame.evaluate("() => window.bbMap.getStyle().layers.length")
             browser.close()
         print(json.dumps({"traces": traces, "foreign": log.foreign(url), "requests": len(log.urls)}))
         return 0
