@@ -152,6 +152,11 @@ K_SINCE = "v_changes_since"  # the changes panel's choice
 K_FRAME_SEQ = "v_frame_seq"  # counts the camera requests of the app (preset, selection, reset); the map applies each once
 K_PENDING_FRAME = "v_pending_frame"  # a row picked in the table: select and frame it on the next draw
 K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
+# The partner page's country box. A fixed key is the widget's identity: without one, Streamlit derives the
+# identity from the arguments, and the box's ``index`` follows K_PARTNER, which the page updates after
+# reading the box, so every second choice met a "new" box that answered with its default. Streamlit drops
+# this key while the page is not shown; K_PARTNER keeps the choice (and the link) meanwhile.
+K_PARTNER_BOX = "w_partner"
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 

@@ -183,6 +183,35 @@ def test_partner_page(toy: Path) -> None:
     assert map_ids(at) == {"sa-ner", "dl-rabat"}
 
 
+def country_box(at: AppTest):
+    """The partner page's country box, found as a user finds it: by its label."""
+    return next(s for s in at.selectbox if s.label == "Country")
+
+
+def test_partner_page_follows_every_change_of_country(toy: Path) -> None:
+    """Each choice shows that country: its records on the map, its name in the caption, its code in the link
+    (the second of two changes used to be lost when the box was rebuilt with a new default)."""
+    at = run(page="views/partner.py")
+    expected = {"SRB": {"wa-srb", "lo-bel", "rn-wb"}, "MDA": {"sa-mda", "cp-kuch", "pr-eap", "ev-visit"}, "NER": {"sa-ner", "dl-rabat"}}
+    for code, ids in expected.items():
+        country_box(at).set_value(code).run()
+        assert not at.exception
+        assert country_box(at).value == code
+        assert map_ids(at) == ids
+        assert f"Country {code}" in captions(at)
+        assert at.query_params["country"] in (code, [code])
+    at.switch_page("views/map.py").run()  # the box's own state is dropped off its page; the choice is kept
+    at.switch_page("views/partner.py").run()
+    assert country_box(at).value == "NER" and map_ids(at) == expected["NER"]
+
+
+def test_partner_page_without_a_country_asks_for_one(toy: Path) -> None:
+    at = run(page="views/partner.py")
+    assert country_box(at).value is None
+    assert any("Choose a country" in i.value for i in at.info)
+    assert not at.get("plotly_chart") and "country" not in at.query_params
+
+
 def test_sources_page(toy: Path) -> None:
     at = run(page="views/sources.py")
     assert at.title[0].value == "Data & sources"
