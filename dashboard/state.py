@@ -157,6 +157,10 @@ K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
 # reading the box, so every second choice met a "new" box that answered with its default. Streamlit drops
 # this key while the page is not shown; K_PARTNER keeps the choice (and the link) meanwhile.
 K_PARTNER_BOX = "w_partner"
+# Export files prepared for one view, kept with what they were made for: (made_for, files). They are the
+# bytes the download buttons already hold, kept so that a rerun of the same view still offers them all.
+K_EXPORT_FILES = "v_export_files"
+K_DECK_FILE = "v_deck_file"  # the deck prepared from the collected views, likewise
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 
@@ -308,6 +312,21 @@ def deck() -> list:
 
 def deck_clear() -> None:
     st.session_state[K_DECK] = []
+    st.session_state.pop(K_DECK_FILE, None)
+
+
+def keep_prepared(key: str, made_for: object, files: object) -> None:
+    """Remember files prepared (under ``K_EXPORT_FILES`` or ``K_DECK_FILE``) for a view."""
+    st.session_state[key] = (made_for, files)
+
+
+def prepared(key: str, made_for: object) -> object | None:
+    """The files kept under ``key`` if they were made for this view; files of another view are dropped."""
+    kept = st.session_state.get(key)
+    if kept is not None and kept[0] == made_for:
+        return kept[1]
+    st.session_state.pop(key, None)
+    return None
 
 
 def opened_at() -> dt.datetime:

@@ -240,6 +240,28 @@ def test_export_panel_prepares_data_files(toy: Path) -> None:
     assert labels == ["Download CSV", "Download GEOJSON", "Download HTML"], labels
 
 
+def download_labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.get("download_button")]
+
+
+def test_prepared_files_stay_downloadable_after_a_download(toy: Path) -> None:
+    """A download reruns the page (where the browser still asks for one); every file prepared for the view
+    stays offered, and none is offered once the view they show has changed."""
+    at = run({"regions": "sahel"})
+    at.multiselect(key="export_formats").set_value(["csv", "geojson", "html"]).run()
+    at.button(key="export_go").click().run()
+    everything = ["Download CSV", "Download GEOJSON", "Download HTML"]
+    assert download_labels(at) == everything
+    for key in ("dl_.csv", "dl_.html", "dl_.geojson"):
+        next(b for b in at.get("download_button") if b.key == key).click()
+        at.run()
+        assert not at.exception
+        assert download_labels(at) == everything, key
+    assert all(b.proto.ignore_rerun for b in at.get("download_button"))  # the browser does not rerun the page for a download
+    next(m for m in at.multiselect if m.label == "Region").set_value(["western_balkans"]).run()
+    assert download_labels(at) == []  # files of the Sahel view are not offered for the Western Balkans
+
+
 def add_liaison_officer(directory: Path, new_id: str = "lo-new", name: str = "FLO New") -> None:
     """Save a copy of the Belgrade posting under a new id, as a colleague editing the file would."""
     path = directory / "liaison_officers.csv"
@@ -282,7 +304,13 @@ def test_several_views_go_into_one_slide_deck(toy: Path) -> None:
     assert [s.spec.regions for s in deck] == [("sahel",), ("western_balkans",)]
     at.button(key="deck_go").click().run()
     assert not at.exception
-    assert "Download the deck (PPTX)" in [b.label for b in at.get("download_button")]
+    assert "Download the deck (PPTX)" in download_labels(at)
+    next(b for b in at.get("download_button") if b.key == "dl_deck").click()
+    at.run()
+    assert "Download the deck (PPTX)" in download_labels(at)  # still there after a download
+    assert next(b for b in at.get("download_button") if b.key == "dl_deck").proto.ignore_rerun
+    at.button(key="deck_add").click().run()
+    assert "Download the deck (PPTX)" not in download_labels(at)  # a third slide: the prepared deck is out of date
     at.button(key="deck_clear").click().run()
     assert not any(m.value.startswith("**Slide deck") for m in at.markdown)
 
