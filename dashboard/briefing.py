@@ -42,6 +42,7 @@ MARKING_COLOURS = {"PUBLIC": "#1B7837", "LIMITED": "#B35806", "RESTRICTED": "#B2
 CHROMIUM_HINT = "Chromium is missing: install it with `sudo apt-get install chromium` (bash scripts/test.sh does this)."
 WIDTH, HEIGHT = 1600, 900  # 16:9, the slide's shape
 MARGIN = {"l": 30, "r": 30, "t": 120, "b": 150}  # room for banners, title, sentence, legend and footer
+A4_LANDSCAPE = (841.89, 595.28)  # PDF points
 
 
 class ExportUnavailable(RuntimeError):
@@ -144,6 +145,26 @@ class Renderer:
             return pio.to_image(fig, format=fmt, width=int(fig.layout.width or WIDTH), height=int(fig.layout.height or HEIGHT), scale=scale)
 
 
+def to_a4_pdf(pdf: bytes, title: str) -> bytes:
+    """Kaleido's PDF (one page the figure's size, titled after Kaleido's own HTML page) on an A4 landscape
+    page: scaled to fit without distortion, centred, white bands where the shapes differ; titled ``title``."""
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    source = PdfReader(io.BytesIO(pdf)).pages[0]
+    box = source.mediabox
+    page_w, page_h = A4_LANDSCAPE
+    scale = min(page_w / float(box.width), page_h / float(box.height))
+    dx = (page_w - float(box.width) * scale) / 2 - float(box.left) * scale
+    dy = (page_h - float(box.height) * scale) / 2 - float(box.bottom) * scale
+    writer = PdfWriter()
+    page = writer.add_blank_page(page_w, page_h)
+    page.merge_transformed_page(source, Transformation().scale(scale).translate(dx, dy))
+    writer.add_metadata({"/Title": title, "/Creator": "Beyond Borders"})
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
 def bare_map(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> go.Figure:
     """The map alone (no legend or text), for slides that set their own text."""
     records = geo.apply(catalog, snap.spec).records
@@ -241,6 +262,8 @@ def write_products(catalog: Catalog, snap: Snapshot, formats: Sequence[str], out
         if fmt in IMAGE_FORMATS:
             assert composed is not None
             data = Renderer.image(composed, fmt, scale=2.0 if fmt == "png" else 1.0)
+            if fmt == "pdf":
+                data = to_a4_pdf(data, snap.title)
         elif fmt == "pptx":
             data = to_pptx(catalog, display, [snap])
         elif fmt == "html":
