@@ -207,10 +207,13 @@ def to_pptx(catalog: Catalog, display: geo.DisplayGeometry, snaps: Sequence[Snap
             band.text_frame.text = snap.marking.upper()
             band.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
             band.text_frame.paragraphs[0].runs[0].font.bold = True
-        text(0.4, 0.45, 12.5, 0.6, snap.title, 26, bold=True)
+        # Top to bottom, boxes that do not overlap: banner 0-0.35, title 0.45-1.0, sentence 1.0-1.5, map
+        # 1.5-6.7 (its height sets its width, 8.67 in at the map's 5:3), footer 6.75-7.15, banner 7.15-7.5.
+        text(0.4, 0.45, 12.5, 0.55, snap.title, 26, bold=True)
         text(0.4, 1.0, 12.5, 0.5, sentence, 13, colour="#333333")
         picture = Renderer.image(bare_map(catalog, display, snap), "png", scale=1.5)
-        slide.shapes.add_picture(io.BytesIO(picture), Inches(0.4), Inches(1.5), width=Inches(9.4))
+        pic = slide.shapes.add_picture(io.BytesIO(picture), Inches(0.4), Inches(1.5), height=Inches(5.2))
+        pic._element.nvPicPr.cNvPr.set("descr", f"Map: {snap.title}. {sentence}")  # alt text (python-pptx has no API for it)
         visible = [k for k in (snap.view.layers or ()) if k in set(records["instrument"])]
         for n, (symbol, colour, label) in enumerate(legend_rows(visible)):
             text(10.0, 1.6 + n * 0.42, 3.1, 0.4, f"{symbol}  {label}", 12, colour=colour if colour != "#000000" else "#222222")

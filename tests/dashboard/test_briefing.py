@@ -103,6 +103,19 @@ def test_pptx_has_title_marking_picture_and_footer(products: Path) -> None:
     assert len(pictures) == 1 and Image.open(io.BytesIO(pictures[0].image.blob)).size[0] >= 1200
 
 
+def test_pptx_shapes_do_not_overlap_and_the_map_has_alt_text(products: Path) -> None:
+    slide = Presentation(str(products / "briefing.pptx")).slides[0]
+    boxes = [(sh, (sh.left, sh.top, sh.left + sh.width, sh.top + sh.height)) for sh in slide.shapes]
+    for n, (first, (l1, t1, r1, b1)) in enumerate(boxes):
+        for second, (l2, t2, r2, b2) in boxes[n + 1:]:
+            assert min(r1, r2) <= max(l1, l2) or min(b1, b2) <= max(t1, t2), (first.name, second.name)  # touching is fine
+    (picture,) = [sh for sh in slide.shapes if sh.shape_type == 13]
+    (footer,) = [sh for sh in slide.shapes if sh.has_text_frame and sh.text_frame.text.startswith("Generated")]
+    assert footer.top >= picture.top + picture.height
+    alt = picture._element.nvPicPr.cNvPr.get("descr")
+    assert "Morning briefing" in alt and "in the Western Balkans" in alt and "as of" in alt
+
+
 def test_data_files_equal_the_filtered_records(products: Path, selection: geo.Catalog) -> None:
     ids = list(selection.records["id"])
     rows = list(csv.DictReader(io.StringIO((products / "briefing.csv").read_text(encoding="utf-8-sig"))))
