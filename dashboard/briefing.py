@@ -42,6 +42,7 @@ MARKING_COLOURS = {"PUBLIC": "#1B7837", "LIMITED": "#B35806", "RESTRICTED": "#B2
 CHROMIUM_HINT = "Chromium is missing: install it with `sudo apt-get install chromium` (bash scripts/test.sh does this)."
 WIDTH, HEIGHT = 1600, 900  # 16:9, the slide's shape
 MARGIN = {"l": 30, "r": 30, "t": 120, "b": 150}  # room for banners, title, sentence, legend and footer
+A4_LANDSCAPE = (841.89, 595.28)  # PDF points
 
 
 class ExportUnavailable(RuntimeError):
@@ -144,6 +145,26 @@ class Renderer:
             return pio.to_image(fig, format=fmt, width=int(fig.layout.width or WIDTH), height=int(fig.layout.height or HEIGHT), scale=scale)
 
 
+def to_a4_pdf(pdf: bytes, title: str) -> bytes:
+    """Kaleido's PDF (one page the figure's size, titled after Kaleido's own HTML page) on an A4 landscape
+    page: scaled to fit without distortion, centred, white bands where the shapes differ; titled ``title``."""
+    from pypdf import PdfReader, PdfWriter, Transformation
+
+    source = PdfReader(io.BytesIO(pdf)).pages[0]
+    box = source.mediabox
+    page_w, page_h = A4_LANDSCAPE
+    scale = min(page_w / float(box.width), page_h / float(box.height))
+    dx = (page_w - float(box.width) * scale) / 2 - float(box.left) * scale
+    dy = (page_h - float(box.height) * scale) / 2 - float(box.bottom) * scale
+    writer = PdfWriter()
+    page = writer.add_blank_page(page_w, page_h)
+    page.merge_transformed_page(source, Transformation().scale(scale).translate(dx, dy))
+    writer.add_metadata({"/Title": title, "/Creator": "Beyond Borders"})
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
 def bare_map(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> go.Figure:
     """The map alone (no legend or text), for slides that set their own text."""
     records = geo.apply(catalog, snap.spec).records
@@ -186,10 +207,13 @@ def to_pptx(catalog: Catalog, display: geo.DisplayGeometry, snaps: Sequence[Snap
             band.text_frame.text = snap.marking.upper()
             band.text_frame.paragraphs[0].runs[0].font.size = Pt(12)
             band.text_frame.paragraphs[0].runs[0].font.bold = True
-        text(0.4, 0.45, 12.5, 0.6, snap.title, 26, bold=True)
+        # Top to bottom, boxes that do not overlap: banner 0-0.35, title 0.45-1.0, sentence 1.0-1.5, map
+        # 1.5-6.7 (its height sets its width, 8.67 in at the map's 5:3), footer 6.75-7.15, banner 7.15-7.5.
+        text(0.4, 0.45, 12.5, 0.55, snap.title, 26, bold=True)
         text(0.4, 1.0, 12.5, 0.5, sentence, 13, colour="#333333")
         picture = Renderer.image(bare_map(catalog, display, snap), "png", scale=1.5)
-        slide.shapes.add_picture(io.BytesIO(picture), Inches(0.4), Inches(1.5), width=Inches(9.4))
+        pic = slide.shapes.add_picture(io.BytesIO(picture), Inches(0.4), Inches(1.5), height=Inches(5.2))
+        pic._element.nvPicPr.cNvPr.set("descr", f"Map: {snap.title}. {sentence}")  # alt text (python-pptx has no API for it)
         visible = [k for k in (snap.view.layers or ()) if k in set(records["instrument"])]
         for n, (symbol, colour, label) in enumerate(legend_rows(visible)):
             text(10.0, 1.6 + n * 0.42, 3.1, 0.4, f"{symbol}  {label}", 12, colour=colour if colour != "#000000" else "#222222")
@@ -241,6 +265,8 @@ def write_products(catalog: Catalog, snap: Snapshot, formats: Sequence[str], out
         if fmt in IMAGE_FORMATS:
             assert composed is not None
             data = Renderer.image(composed, fmt, scale=2.0 if fmt == "png" else 1.0)
+            if fmt == "pdf":
+                data = to_a4_pdf(data, snap.title)
         elif fmt == "pptx":
             data = to_pptx(catalog, display, [snap])
         elif fmt == "html":

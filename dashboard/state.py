@@ -165,6 +165,15 @@ K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
 K_FRAMED = "v_framed_spec"  # the filter the map was last framed on: a new filter frames its result once
 K_BOUNDS = "v_frame_bounds"  # the bounds of the last frame request, when it was a result (None: centre and zoom)
 K_THEME = "v_theme"
+# The partner page's country box. A fixed key is the widget's identity: without one, Streamlit derives the
+# identity from the arguments, and the box's ``index`` follows K_PARTNER, which the page updates after
+# reading the box, so every second choice met a "new" box that answered with its default. Streamlit drops
+# this key while the page is not shown; K_PARTNER keeps the choice (and the link) meanwhile.
+K_PARTNER_BOX = "w_partner"
+# Export files prepared for one view, kept with what they were made for: (made_for, files). They are the
+# bytes the download buttons already hold, kept so that a rerun of the same view still offers them all.
+K_EXPORT_FILES = "v_export_files"
+K_DECK_FILE = "v_deck_file"  # the deck prepared from the collected views, likewise
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 
@@ -343,6 +352,21 @@ def deck() -> list:
 
 def deck_clear() -> None:
     st.session_state[K_DECK] = []
+    st.session_state.pop(K_DECK_FILE, None)
+
+
+def keep_prepared(key: str, made_for: object, files: object) -> None:
+    """Remember files prepared (under ``K_EXPORT_FILES`` or ``K_DECK_FILE``) for a view."""
+    st.session_state[key] = (made_for, files)
+
+
+def prepared(key: str, made_for: object) -> object | None:
+    """The files kept under ``key`` if they were made for this view; files of another view are dropped."""
+    kept = st.session_state.get(key)
+    if kept is not None and kept[0] == made_for:
+        return kept[1]
+    st.session_state.pop(key, None)
+    return None
 
 
 def opened_at() -> dt.datetime:

@@ -76,6 +76,9 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
         prepare, add = st.columns(2)
         add.button("Add this view to the slide deck", key="deck_add", on_click=state.deck_add, args=(snap,), width="stretch",
                    help="Collect several views, then download them as one PowerPoint deck (a slide each)")
+        # the files are kept for this view (not the time of the snapshot): a rerun, by a download or anything
+        # else that leaves the view as it is, offers them all again; another view offers none
+        made_for = (catalog.version, snap.spec, snap.view, title, marking, tuple(formats))
         if prepare.button("Prepare files", key="export_go", width="stretch") and formats:
             files: list[tuple[str, bytes]] = []
             with tempfile.TemporaryDirectory(prefix="bb-export-") as tmp, st.status("Preparing the briefing files…", expanded=True) as status:
@@ -86,9 +89,10 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
                     except briefing.ExportUnavailable as exc:
                         st.error(str(exc))
                 status.update(label=f"{len(files)} file(s) ready", state="complete")
-            for suffix, payload in files:
-                st.download_button(f"Download {suffix[1:].upper()}", payload, file_name=f"beyond-borders{suffix}", key=f"dl_{suffix}",
-                                   mime="text/html" if suffix == ".html" else None)
+            state.keep_prepared(state.K_EXPORT_FILES, made_for, files)
+        for suffix, payload in state.prepared(state.K_EXPORT_FILES, made_for) or []:
+            st.download_button(f"Download {suffix[1:].upper()}", payload, file_name=f"beyond-borders{suffix}", key=f"dl_{suffix}",
+                               mime="text/html" if suffix == ".html" else None, on_click="ignore")
         render_deck(catalog)
 
 
@@ -102,6 +106,7 @@ def render_deck(catalog) -> None:
                                                                        for n, s in enumerate(snaps, start=1)))
     make, clear = st.columns(2)
     clear.button("Empty the deck", key="deck_clear", on_click=state.deck_clear, width="stretch")
+    made_for = (catalog.version, tuple(snaps))  # kept while the deck holds the same views (see render_export_panel)
     if make.button("Prepare the deck", key="deck_go", width="stretch"):
         with st.status(f"Rendering {len(snaps)} slide(s)…") as status:
             try:
@@ -110,7 +115,10 @@ def render_deck(catalog) -> None:
                 st.error(str(exc))
                 return
             status.update(label="Deck ready", state="complete")
-        st.download_button("Download the deck (PPTX)", payload, file_name="beyond-borders-deck.pptx", key="dl_deck")
+        state.keep_prepared(state.K_DECK_FILE, made_for, payload)
+    payload = state.prepared(state.K_DECK_FILE, made_for)
+    if payload is not None:
+        st.download_button("Download the deck (PPTX)", payload, file_name="beyond-borders-deck.pptx", key="dl_deck", on_click="ignore")
 
 
 def render() -> None:

@@ -17,11 +17,16 @@ def render() -> None:
     view = state.current()
     names = catalog.partner_names()
     involved = sorted({p for ps in catalog.records["partners"] for p in ps}, key=lambda c: names.get(c, c))
-    default = view.partner if view.partner in involved else (view.spec.partners[0] if view.spec.partners else involved[0])
+    # the link's (or last) country, else the first partner filtered on in the sidebar; otherwise none: the user picks
+    chosen = view.partner if view.partner in involved else next((p for p in view.spec.partners if p in involved), None)
     st.title("Partner profile")
-    code = st.selectbox("Country", involved, index=involved.index(default), format_func=lambda c: f"{names.get(c, c)} ({c})")
+    code = st.selectbox("Country", involved, index=None if chosen is None else involved.index(chosen), key=state.K_PARTNER_BOX,
+                        format_func=lambda c: f"{names.get(c, c)} ({c})", placeholder="Choose a country")
     if code != view.partner:
         state.set_partner(code)
+    if code is None:
+        st.info("Choose a country to see every instrument involving it, on a map and a timeline.")
+        return
     spec = view.spec.with_(partners=(code,))
     records = data.filtered(catalog, spec)
     prow = catalog.partners[catalog.partners["code"] == code].iloc[0]

@@ -214,6 +214,35 @@ def test_partner_page(toy: Path) -> None:
     assert map_ids(at) == {"sa-ner", "dl-rabat"}
 
 
+def country_box(at: AppTest):
+    """The partner page's country box, found as a user finds it: by its label."""
+    return next(s for s in at.selectbox if s.label == "Country")
+
+
+def test_partner_page_follows_every_change_of_country(toy: Path) -> None:
+    """Each choice shows that country: its records on the map, its name in the caption, its code in the link
+    (the second of two changes used to be lost when the box was rebuilt with a new default)."""
+    at = run(page="views/partner.py")
+    expected = {"SRB": {"wa-srb", "lo-bel", "rn-wb"}, "MDA": {"sa-mda", "cp-kuch", "pr-eap", "ev-visit"}, "NER": {"sa-ner", "dl-rabat"}}
+    for code, ids in expected.items():
+        country_box(at).set_value(code).run()
+        assert not at.exception
+        assert country_box(at).value == code
+        assert map_ids(at) == ids
+        assert f"Country {code}" in captions(at)
+        assert at.query_params["country"] in (code, [code])
+    at.switch_page("views/map.py").run()  # the box's own state is dropped off its page; the choice is kept
+    at.switch_page("views/partner.py").run()
+    assert country_box(at).value == "NER" and map_ids(at) == expected["NER"]
+
+
+def test_partner_page_without_a_country_asks_for_one(toy: Path) -> None:
+    at = run(page="views/partner.py")
+    assert country_box(at).value is None
+    assert any("Choose a country" in i.value for i in at.info)
+    assert not at.get("plotly_chart") and "country" not in at.query_params
+
+
 def test_sources_page(toy: Path) -> None:
     at = run(page="views/sources.py")
     assert at.title[0].value == "Data & sources"
@@ -240,6 +269,28 @@ def test_export_panel_prepares_data_files(toy: Path) -> None:
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["Download CSV", "Download GEOJSON", "Download HTML"], labels
+
+
+def download_labels(at: AppTest) -> list[str]:
+    return [b.label for b in at.get("download_button")]
+
+
+def test_prepared_files_stay_downloadable_after_a_download(toy: Path) -> None:
+    """A download reruns the page (where the browser still asks for one); every file prepared for the view
+    stays offered, and none is offered once the view they show has changed."""
+    at = run({"regions": "sahel"})
+    at.multiselect(key="export_formats").set_value(["csv", "geojson", "html"]).run()
+    at.button(key="export_go").click().run()
+    everything = ["Download CSV", "Download GEOJSON", "Download HTML"]
+    assert download_labels(at) == everything
+    for key in ("dl_.csv", "dl_.html", "dl_.geojson"):
+        next(b for b in at.get("download_button") if b.key == key).click()
+        at.run()
+        assert not at.exception
+        assert download_labels(at) == everything, key
+    assert all(b.proto.ignore_rerun for b in at.get("download_button"))  # the browser does not rerun the page for a download
+    next(m for m in at.multiselect if m.label == "Region").set_value(["western_balkans"]).run()
+    assert download_labels(at) == []  # files of the Sahel view are not offered for the Western Balkans
 
 
 def add_liaison_officer(directory: Path, new_id: str = "lo-new", name: str = "FLO New") -> None:
@@ -283,7 +334,13 @@ def test_several_views_go_into_one_slide_deck(toy: Path) -> None:
     assert [s.spec.regions for s in deck] == [("sahel",), ("western_balkans",)]
     at.button(key="deck_go").click().run()
     assert not at.exception
-    assert "Download the deck (PPTX)" in [b.label for b in at.get("download_button")]
+    assert "Download the deck (PPTX)" in download_labels(at)
+    next(b for b in at.get("download_button") if b.key == "dl_deck").click()
+    at.run()
+    assert "Download the deck (PPTX)" in download_labels(at)  # still there after a download
+    assert next(b for b in at.get("download_button") if b.key == "dl_deck").proto.ignore_rerun
+    at.button(key="deck_add").click().run()
+    assert "Download the deck (PPTX)" not in download_labels(at)  # a third slide: the prepared deck is out of date
     at.button(key="deck_clear").click().run()
     assert not any(m.value.startswith("**Slide deck") for m in at.markdown)
 

@@ -72,6 +72,26 @@ def test_pdf_has_title_and_marking(products: Path) -> None:
     assert "Morning briefing" in text and "LIMITED" in text and "Natural Earth" in text
 
 
+def placed(tm: list[float], cm: list[float]) -> tuple[float, float, float, float]:
+    """(scale across, scale up, x, y) on the page of a text run drawn with text matrix ``tm`` under ``cm``."""
+    a, b, c, d, e, f = cm
+    return (tm[0] * a + tm[1] * c, tm[2] * b + tm[3] * d, tm[4] * a + tm[5] * c + e, tm[4] * b + tm[5] * d + f)
+
+
+def test_pdf_is_an_a4_landscape_page_titled_like_the_briefing(products: Path) -> None:
+    reader = PdfReader(products / "briefing.pdf")
+    assert reader.metadata is not None and reader.metadata.title == "Morning briefing"
+    (page,) = reader.pages
+    width, height = float(page.mediabox.width), float(page.mediabox.height)
+    assert page.rotation == 0 and abs(width - 842) <= 1 and abs(height - 595) <= 1
+    runs: list[tuple[str, tuple[float, float, float, float]]] = []
+    page.extract_text(visitor_text=lambda text, cm, tm, *_: runs.append((text, placed(tm, cm))) if text.strip() else None)
+    assert "Morning briefing" in unicodedata.normalize("NFKC", "".join(text for text, _ in runs))  # the runs are the page's text
+    for text, (across, up, x, y) in runs:
+        assert abs(abs(across) - abs(up)) <= 1e-3 * abs(across), text  # scaled to fit, not stretched to the page's shape
+        assert 0 <= x <= width and 0 <= y <= height, text  # and all of it on the page
+
+
 def test_pptx_has_title_marking_picture_and_footer(products: Path) -> None:
     deck = Presentation(str(products / "briefing.pptx"))
     slide = deck.slides[0]
@@ -81,6 +101,19 @@ def test_pptx_has_title_marking_picture_and_footer(products: Path) -> None:
     assert any("in the Western Balkans" in t for t in texts)
     pictures = [sh for sh in slide.shapes if sh.shape_type == 13]
     assert len(pictures) == 1 and Image.open(io.BytesIO(pictures[0].image.blob)).size[0] >= 1200
+
+
+def test_pptx_shapes_do_not_overlap_and_the_map_has_alt_text(products: Path) -> None:
+    slide = Presentation(str(products / "briefing.pptx")).slides[0]
+    boxes = [(sh, (sh.left, sh.top, sh.left + sh.width, sh.top + sh.height)) for sh in slide.shapes]
+    for n, (first, (l1, t1, r1, b1)) in enumerate(boxes):
+        for second, (l2, t2, r2, b2) in boxes[n + 1:]:
+            assert min(r1, r2) <= max(l1, l2) or min(b1, b2) <= max(t1, t2), (first.name, second.name)  # touching is fine
+    (picture,) = [sh for sh in slide.shapes if sh.shape_type == 13]
+    (footer,) = [sh for sh in slide.shapes if sh.has_text_frame and sh.text_frame.text.startswith("Generated")]
+    assert footer.top >= picture.top + picture.height
+    alt = picture._element.nvPicPr.cNvPr.get("descr")
+    assert "Morning briefing" in alt and "in the Western Balkans" in alt and "as of" in alt
 
 
 def test_data_files_equal_the_filtered_records(products: Path, selection: geo.Catalog) -> None:
