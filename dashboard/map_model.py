@@ -157,8 +157,10 @@ def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
         rec_cols["partners"].append([ci[p] for p in rec["partners"] if p in ci])
         rec_cols["hover"].append("\n".join(hover_lines(rec, names)))
         rec_cols["area"].append(area)
+    label_at = {iso[c]: (lon, lat) for c, lon, lat, _ in labels}
     payload = {
         "version": catalog.version,
+        "routes": route_lines(catalog.routes, label_at),
         "instruments": [{"key": i.key, "label": i.label, "form": STYLES[i.key].form, "colour": STYLES[i.key].colour,
                          "shape": STYLES[i.key].shape, "dash": STYLES[i.key].dash,
                          "size": STYLES[i.key].size, "ring": STYLES[i.key].ring,
@@ -179,6 +181,20 @@ def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
                         {r["id"]: tuple(r["partners"]) for r in rows}, payload)
 
 
+def route_lines(routes: pd.DataFrame, label_at: Mapping[str, tuple[float, float]]) -> dict[str, dict]:
+    """Per route with an entry point: the entry point, its place and precision, and a line from each route
+    country's label point to it (what the map and the exports draw for a chosen route)."""
+    out = {}
+    for rec in routes.to_dict("records"):
+        lat, lon = _num(rec.get("entry_lat")), _num(rec.get("entry_lon"))
+        if lat is None or lon is None:
+            continue
+        out[rec["id"]] = {"name": rec["name"], "place": rec.get("entry_place") or "", "precision": rec.get("entry_precision") or "",
+                          "entry": [round(lon, 4), round(lat, 4)],
+                          "from": [[p, *label_at[p]] for p in rec["partners"] if p in label_at]}
+    return out
+
+
 def pack_mask(mask: np.ndarray) -> str:
     """A boolean mask over the version's records as base64 bits (bit i of byte i//8, most significant first)."""
     return base64.b64encode(np.packbits(np.asarray(mask, dtype=bool)).tobytes()).decode("ascii")
@@ -189,31 +205,60 @@ def unpack_mask(packed: str, n: int) -> np.ndarray:
     return np.unpackbits(np.frombuffer(base64.b64decode(packed), dtype=np.uint8))[:n].astype(bool)
 
 
+def tie_classes(model: VersionModel, shown: np.ndarray) -> np.ndarray:
+    """Per country of the version (in outline order), a 4-bit set of the tie instruments (``TIE_ORDER``)
+    among the shown records drawn through it. The strongest set bit is the country's fill; the live map
+    takes the next one when the user hides a tie layer in its legend, the exports take the strongest."""
+    bits = np.zeros(len(model.payload["countries"]["features"]), dtype=np.uint8)
+    rec = model.payload["records"]
+    tie_of_inst = [i["tie"] for i in model.payload["instruments"]]
+    for k in np.flatnonzero(shown):
+        tie = tie_of_inst[rec["inst"][k]]
+        if tie >= 0 and rec["lon"][k] is None:
+            for c in rec["partners"][k]:
+                bits[c] |= 1 << tie
+    return bits
+
+
+def strongest_ties(model: VersionModel, shown: np.ndarray) -> dict[str, str]:
+    """Country code -> the instrument of its strongest tie among the shown records (the fill it gets)."""
+    iso = [f["properties"]["iso"] for f in model.payload["countries"]["features"]]
+    out = {}
+    for c, b in enumerate(tie_classes(model, shown)):
+        if b:
+            out[iso[c]] = TIE_ORDER[(int(b) & -int(b)).bit_length() - 1]
+    return out
+
+
 def rerun_state(model: VersionModel, shown: np.ndarray, selected: str | None, changed: Iterable[str],
-                route_countries: Iterable[str]) -> dict:
+                route_countries: Iterable[str], routes: Iterable[str] = ()) -> dict:
     """What a rerun sends the browser: a few kilobytes whatever the number of records."""
     index = model.index
     return {
         "version": model.version,
         "n": len(model.ids),
         "shown": pack_mask(shown),
+        "ties": "".join(f"{b:x}" for b in tie_classes(model, shown)),  # one hex digit per country
         "selected": index.get(selected, -1) if selected else -1,
         "changed": sorted(index[r] for r in changed if r in index),
         "route": sorted(set(route_countries)),
+        "routes": sorted(r for r in set(routes) if r in model.payload["routes"]),
     }
 
 
-def frame_bounds(model: VersionModel, shown_ids: Iterable[str], spec: FilterSpec, focus: Iterable[str] = ()) -> list[float] | None:
+def frame_bounds(model: VersionModel, shown_ids: Iterable[str], spec: FilterSpec, focus: Iterable[str] = (),
+                 points: Iterable[tuple[float, float]] = ()) -> list[float] | None:
     """[west, south, east, north] around a filter's result, or None when nothing has a place.
 
     The places are the shown records' sites and the countries of records with a few partners (a dialogue of
     fifty countries does not widen the frame on its own); when the filter names countries (partners,
     regions, routes: ``focus``), only those countries and the sites in them count, so the frame is the
-    question's, not the whole world of every regional framework that touches it.
+    question's, not the whole world of every regional framework that touches it. ``points`` (lon, lat)
+    are always in the frame (a chosen route's EU entry point).
     """
     focus = set(focus)
-    xs: list[float] = []
-    ys: list[float] = []
+    xs: list[float] = [p[0] for p in points]
+    ys: list[float] = [p[1] for p in points]
 
     def add_box(b: tuple[float, float, float, float]) -> None:
         xs.extend((b[0], b[2]))

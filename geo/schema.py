@@ -268,6 +268,11 @@ ROUTE_COLUMNS: tuple[Column, ...] = (
     _c("id", Kind.CHOICE, True, tuple(ROUTES)),
     _c("name", Kind.TEXT, True),
     _c("eu_entry", Kind.TEXT),
+    # Where the map draws the route's EU entry (or exit) point: a place the route names, from GeoNames.
+    _c("entry_place", Kind.TEXT),
+    _c("entry_lat", Kind.LAT),
+    _c("entry_lon", Kind.LON),
+    _c("entry_precision", Kind.PRECISION),
     _c("partners", Kind.CODES, True),
     _c("description", Kind.TEXT, True),
     _c("confidence", Kind.CONFIDENCE, True),

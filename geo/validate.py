@@ -249,6 +249,21 @@ def _check_ids(tables: Iterable[RawTable]) -> tuple[list[Problem], set[str]]:
 # --- record rules needing geometry -----------------------------------------------------------------
 
 
+def _route_entry_rules(table: RawTable) -> list[Problem]:
+    """A route's entry point is complete or absent: both coordinates, a place name and a precision."""
+    problems: list[Problem] = []
+    for rec in table.frame.to_dict("records"):
+        row = rec[ROW_COLUMN]
+        lat, lon = rec.get("entry_lat", ""), rec.get("entry_lon", "")
+        if bool(lat) != bool(lon):
+            problems.append(Problem(table.file, row, "entry_lon" if lat else "entry_lat", "both entry_lat and entry_lon, or neither", "only one of them"))
+        elif lat:
+            for col in ("entry_place", "entry_precision"):
+                if not rec.get(col):
+                    problems.append(Problem(table.file, row, col, "a value for a route with an entry point", "an empty cell"))
+    return problems
+
+
 def _location_rules(table: RawTable, instrument: str, shapes: dict, ctx: Context) -> list[Problem]:
     problems: list[Problem] = []
     for rec in table.frame.to_dict("records"):
@@ -327,6 +342,7 @@ def check_tables(tables: Tables) -> list[Problem]:
         problems += check_table(tables.partners, PARTNER_COLUMNS, ctx)
     if tables.routes is not None:
         problems += check_table(tables.routes, ROUTE_COLUMNS, ctx)
+        problems += _route_entry_rules(tables.routes)
 
     shapes: dict = {}
     if tables.countries is not None:

@@ -145,6 +145,11 @@
     layers.push({ id: "bb-route", type: "line", source: "countries",
                   paint: { "line-color": D.route_colour || "#6A3D9A", "line-width": 3.5, "line-dasharray": [4, 2],
                            "line-opacity": ["case", ["boolean", ["feature-state", "route"], false], 1, 0] } });
+    layers.push({ id: "bb-route-lines", type: "line", source: "routes", filter: ["all", ["==", ["geometry-type"], "LineString"], ["in", ["get", "route"], ["literal", []]]],
+                  layout: { "line-cap": "round" },
+                  paint: { "line-color": D.route_colour || "#6A3D9A", "line-width": 2.5, "line-opacity": 0.85 } });
+    layers.push({ id: "bb-route-entry", type: "circle", source: "routes", filter: ["all", ["==", ["geometry-type"], "Point"], ["in", ["get", "route"], ["literal", []]]],
+                  paint: { "circle-radius": 6, "circle-color": D.route_colour || "#6A3D9A", "circle-stroke-width": 2, "circle-stroke-color": "#FFFFFF" } });
     layers.push({ id: "bb-country-selected", type: "line", source: "countries",
                   paint: { "line-color": p.highlight, "line-width": 3,
                            "line-opacity": ["case", ["boolean", ["feature-state", "sel"], false], 1, 0] } });
@@ -166,7 +171,20 @@
   function sources() {
     return { countries: { type: "geojson", data: D.countries },
              areas: { type: "geojson", data: D.areas },
-             points: { type: "geojson", data: D.points } };
+             points: { type: "geojson", data: D.points },
+             routes: { type: "geojson", data: routeFeatures() } };
+  }
+
+  function routeFeatures() {  // a line from each route country to the route's EU entry point, and the point
+    var features = [];
+    Object.keys(D.routes).forEach(function (id) {
+      var r = D.routes[id];
+      r.from.forEach(function (f) {
+        features.push({ type: "Feature", properties: { route: id }, geometry: { type: "LineString", coordinates: [[f[1], f[2]], r.entry] } });
+      });
+      features.push({ type: "Feature", properties: { route: id }, geometry: { type: "Point", coordinates: r.entry } });
+    });
+    return { type: "FeatureCollection", features: features };
   }
 
   function createMap(a) {
@@ -238,14 +256,13 @@
     var mask = decodeMask(st.shown, n);
     for (var i = 0; i < n; i++) { if (mask[i] && hidden[D.legendKey(i)]) { mask[i] = 0; } }
     shown = mask;
-    // countries: the strongest tie among the shown records drawn through them
-    var nc = D.countries.features.length, ties = new Int16Array(nc).fill(-1);
-    for (i = 0; i < n; i++) {
-      if (!shown[i] || R.lon[i] !== null) { continue; }
-      var tie = D.instruments[R.inst[i]].tie;
-      if (tie < 0) { continue; }
-      var ps = R.partners[i];
-      for (var j = 0; j < ps.length; j++) { if (ties[ps[j]] < 0 || tie < ties[ps[j]]) { ties[ps[j]] = tie; } }
+    // countries: the strongest tie among the shown records drawn through them (the classes present are
+    // computed by the app, map_model.tie_classes; here only the legend's hidden tie layers are skipped)
+    var nc = D.countries.features.length, ties = new Int16Array(nc).fill(-1), hiddenTie = 0;
+    D.instruments.forEach(function (inst) { if (inst.tie >= 0 && hidden[inst.key]) { hiddenTie |= 1 << inst.tie; } });
+    for (var c0 = 0; c0 < nc; c0++) {
+      var bits = parseInt(st.ties.charAt(c0), 16) & ~hiddenTie;
+      ties[c0] = bits ? Math.log2(bits & -bits) : -1;
     }
     tieOf = ties;
     var route = {}; (st.route || []).forEach(function (iso) { route[iso] = true; });
@@ -266,6 +283,9 @@
     var pts = [], chg = [];
     D.pointIdx.forEach(function (k) { if (shown[k]) { pts.push(k); if (changed[k]) { chg.push(k); } } });
     map.setFilter("bb-points", ["in", ["id"], ["literal", pts]]);
+    var chosen = hidden.route ? [] : (st.routes || []);
+    map.setFilter("bb-route-lines", ["all", ["==", ["geometry-type"], "LineString"], ["in", ["get", "route"], ["literal", chosen]]]);
+    map.setFilter("bb-route-entry", ["all", ["==", ["geometry-type"], "Point"], ["in", ["get", "route"], ["literal", chosen]]]);
     map.setFilter("bb-points-changed", ["in", ["id"], ["literal", chg]]);
     map.setFilter("bb-points-selected", ["in", ["id"], ["literal", sel >= 0 && R.lon[sel] !== null && shown[sel] ? [sel] : []]]);
     renderLegend(st);
@@ -299,6 +319,11 @@
       var d = entry.dash === "dash" ? [3, 2] : entry.dash === "dot" ? [1, 1.6] : entry.dash === "route" ? [4, 2] : entry.dash === "changed" ? [2, 1] : [];
       ctx.setLineDash(d.map(function (x) { return x * ctx.lineWidth; }));
       ctx.strokeRect(4, 3, 18, 10);
+    } else if (entry.form === "arrow") {
+      ctx.strokeStyle = entry.colour; ctx.lineWidth = 2.5; ctx.lineCap = "round";
+      ctx.beginPath(); ctx.moveTo(3, 12); ctx.lineTo(19, 5); ctx.stroke();
+      ctx.beginPath(); ctx.arc(20, 5, 3.5, 0, 2 * Math.PI); ctx.fillStyle = entry.colour; ctx.fill();
+      ctx.lineWidth = 1.2; ctx.strokeStyle = "#FFFFFF"; ctx.stroke();
     } else if (entry.form === "halo") {
       ctx.beginPath(); ctx.arc(13, 8, 7, 0, 2 * Math.PI);
       if (entry.fill) { ctx.globalAlpha = 0.45; ctx.fillStyle = entry.colour; ctx.fill(); ctx.globalAlpha = 1; }
@@ -351,7 +376,13 @@
       if (g[1] === "fill") { legendEl.appendChild(legendButton({ key: "land", label: "No tie shown", form: "land" }, null, false)); }
     });
     var extra = [];
-    if ((st.route || []).length) { extra.push({ key: "route", label: "Countries on the chosen route", form: "line", colour: D.route_colour || "#6A3D9A", dash: "route", width: 2.5 }); }
+    var routed = (st.routes || []).filter(function (r) { return D.routes[r]; });
+    if (routed.length) {
+      var h5 = document.createElement("h3"); h5.textContent = "Migratory routes"; legendEl.appendChild(h5);
+      legendEl.appendChild(legendButton({ key: "route", label: "Route towards its EU entry point (" +
+        routed.map(function (r) { return D.routes[r].place; }).join(", ") + ", approximate)", form: "arrow", colour: D.route_colour || "#6A3D9A" }, null, true));
+    }
+    if ((st.route || []).length) { extra.push({ key: "route-countries", label: "Countries on the chosen route", form: "line", colour: D.route_colour || "#6A3D9A", dash: "route", width: 2.5 }); }
     if ((st.changed || []).length) { extra.push({ key: "changed", label: "Added or changed recently", form: "halo", colour: "#EE3377", fill: true }); }
     if (st.selected >= 0) { extra.push({ key: "selected", label: "Selected", form: "halo", colour: palette().highlight }); }
     if (extra.length) {

@@ -178,11 +178,12 @@ def render() -> None:
     if spec.regions:
         focus |= {c for c, r in zip(catalog.partners["code"], catalog.partners["region"], strict=True) if r in spec.regions}
     if state.needs_framing(spec):  # every filter change frames the map on its result (a link's own camera is kept)
-        bounds = map_model.frame_bounds(model, records["id"], spec, focus)
+        entries = [tuple(model.payload["routes"][r]["entry"]) for r in spec.routes if r in model.payload["routes"]]
+        bounds = map_model.frame_bounds(model, records["id"], spec, focus, entries)
         state.frame_result(spec, tuple(bounds) if bounds else None)
     shown = data.shown_mask(catalog.version, spec, catalog)
-    map_state = map_model.rerun_state(model, shown, view.selected, recent.present, map_view.route_countries)
-    left, right = st.columns([3, 1])
+    map_state = map_model.rerun_state(model, shown, view.selected, recent.present, map_view.route_countries, spec.routes)
+    left, right = st.columns([4, 1.25])
     with left:
         event = live_map(map_state, data_url, Frame(state.frame_seq(), view.center, view.zoom, state.current_bounds()),
                          map_view.height, key=MAP_KEY, theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style),

@@ -69,7 +69,8 @@ def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> Non
     wb = map_ids(frame)
     expected = set(geo.matching_ids(catalog, geo.FilterSpec(regions=("western_balkans",)))) & drawable
     assert set(wb) == expected and 0 < len(wb) < len(everything)
-    assert "zoom=" in page.url and "lat=" in page.url
+    page.wait_for_url(re.compile(r"zoom=.*"), timeout=20_000)  # the map framed the result and the link has its camera
+    assert "lat=" in page.url
 
     # selecting a table row opens the details panel with source links, and frames it on the map
     grid = page.locator('[data-testid="stDataFrame"]').first
