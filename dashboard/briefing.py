@@ -24,7 +24,8 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 import geo
-from dashboard.figures import MapView, legend_rows
+from dashboard import map_model
+from dashboard.figures import MapView
 from dashboard.offline_html import offline_html
 from dashboard.state import decode
 from dashboard.style import PRESETS
@@ -80,9 +81,8 @@ def compose_figure(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapsho
     ``world`` keeps the whole basemap (for the interactive HTML, which can be panned).
     """
     records = geo.apply(catalog, snap.spec).records
-    names = catalog.partner_names()
     plot_size = (WIDTH - MARGIN["l"] - MARGIN["r"], HEIGHT - MARGIN["t"] - MARGIN["b"])
-    fig = build_vector_map(records, display, names, snap.view, size=plot_size, world=world)
+    fig = vector(catalog, display, snap, plot_size, world)
     sentence, footer = caption_lines(catalog, snap, len(records), source_line)
     colour = marking_colour(snap.marking)
     fig.update_layout(
@@ -165,11 +165,28 @@ def to_a4_pdf(pdf: bytes, title: str) -> bytes:
     return buf.getvalue()
 
 
+_MODELS: dict[tuple[str, int], map_model.VersionModel] = {}
+
+
+def export_model(catalog: Catalog, display: geo.DisplayGeometry) -> map_model.VersionModel:
+    """The live map's layer model of this data version on the export outlines (the last two kept)."""
+    key = (catalog.version, id(display))
+    if key not in _MODELS:
+        while len(_MODELS) >= 2:
+            _MODELS.pop(next(iter(_MODELS)))
+        _MODELS[key] = map_model.build_version(catalog, display)
+    return _MODELS[key]
+
+
+def vector(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot, size: tuple[float, float], world: bool = False) -> go.Figure:
+    """The view's map as vectors, drawn from the same layer model as the live map."""
+    return build_vector_map(export_model(catalog, display), geo.mask(catalog, snap.spec), display, snap.view,
+                            size=size, world=world, routes=snap.spec.routes)
+
+
 def bare_map(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapshot) -> go.Figure:
     """The map alone (no legend or text), for slides that set their own text."""
-    records = geo.apply(catalog, snap.spec).records
-    names = catalog.partner_names()
-    fig = build_vector_map(records, display, names, snap.view, size=(1200, 720))
+    fig = vector(catalog, display, snap, (1200, 720))
     fig.update_layout(width=1200, height=720, showlegend=False, margin={"l": 0, "r": 0, "t": 0, "b": 0})
     return fig
 
@@ -214,9 +231,10 @@ def to_pptx(catalog: Catalog, display: geo.DisplayGeometry, snaps: Sequence[Snap
         picture = Renderer.image(bare_map(catalog, display, snap), "png", scale=1.5)
         pic = slide.shapes.add_picture(io.BytesIO(picture), Inches(0.4), Inches(1.5), height=Inches(5.2))
         pic._element.nvPicPr.cNvPr.set("descr", f"Map: {snap.title}. {sentence}")  # alt text (python-pptx has no API for it)
-        visible = [k for k in (snap.view.layers or ()) if k in set(records["instrument"])]
-        for n, (symbol, colour, label) in enumerate(legend_rows(visible)):
-            text(10.0, 1.6 + n * 0.42, 3.1, 0.4, f"{symbol}  {label}", 12, colour=colour if colour != "#000000" else "#222222")
+        shown = geo.mask(catalog, snap.spec)
+        rows = map_model.legend_rows(export_model(catalog, display), shown, snap.view.layers)
+        for n, (symbol, colour, label) in enumerate(rows[:12]):
+            text(9.3, 1.6 + n * 0.42, 3.8, 0.4, f"{symbol}  {label}", 12, colour=colour if colour != "#000000" else "#222222")
         text(0.4, 6.75, 12.5, 0.4, footer, 9, colour="#444444")
     buf = io.BytesIO()
     deck.save(buf)

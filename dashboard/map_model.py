@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.figures import partner_text, period_text
 from dashboard.style import CHANGED, POINT_CELL_STYLE, ROUTE_LINE, STYLES, THEMES, TIE_FILLS, TIE_ORDER
 from geo import (
     INSTRUMENT_BY_KEY,
@@ -56,19 +57,6 @@ class VersionModel:
     points: Mapping[str, tuple[float, float]]  # record id -> (lon, lat), for located records
     partners: Mapping[str, tuple[str, ...]]
     payload: dict  # the JSON the browser fetches once
-
-
-def period_text(rec: Mapping) -> str:
-    """'2019-05-01 – 2023-06-30'; an unknown start is '?', a missing end is 'open' unless the record ended."""
-    start = rec.get("start") or "?"
-    end = rec.get("end") or ("end not known" if rec.get("status") in ("ended", "superseded") else "open")
-    return f"{start} – {end}"
-
-
-def partner_text(codes: Iterable[str], names: Mapping[str, str], limit: int = 8) -> str:
-    codes = list(codes)
-    shown = ", ".join(names.get(c, c) for c in codes[:limit])
-    return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "") if codes else "—"
 
 
 def hover_lines(rec: Mapping, names: Mapping[str, str]) -> list[str]:
@@ -193,6 +181,29 @@ def route_lines(routes: pd.DataFrame, label_at: Mapping[str, tuple[float, float]
                           "entry": [round(lon, 4), round(lat, 4)],
                           "from": [[p, *label_at[p]] for p in rec["partners"] if p in label_at]}
     return out
+
+
+SYMBOL_CHARS = {"circle": "●", "diamond": "◆", "square": "■", "triangle": "▲", "hexagon": "⬢"}
+DASH_CHARS = {"solid": "▭", "dash": "┅", "dot": "┈"}
+
+
+def legend_rows(model: VersionModel, shown: np.ndarray, layers: Iterable[str] | None = None) -> list[tuple[str, str, str]]:
+    """(symbol, colour, label) for the legend entries the shown records use, in the live legend's order:
+    what text-only legends (the slide) print."""
+    rec, instruments = model.payload["records"], model.payload["instruments"]
+    wanted = set(layers) if layers else {i["key"] for i in instruments}
+    used = set(strongest_ties(model, shown).values())
+    for k in np.flatnonzero(shown):
+        inst = instruments[rec["inst"][k]]
+        if inst["key"] in wanted and inst["form"] != "fill":
+            used.add("cell" if rec["cell"][k] else inst["key"])
+    rows = []
+    for e in model.payload["legend"]:
+        if e["key"] not in used or e.get("instrument", e["key"]) not in wanted:
+            continue
+        symbol = "■" if e["form"] == "fill" else DASH_CHARS[e["dash"]] if e["form"] == "outline" else SYMBOL_CHARS[e["shape"]]
+        rows.append((symbol, e["colour"], e["label"]))
+    return rows
 
 
 def pack_mask(mask: np.ndarray) -> str:

@@ -1,11 +1,12 @@
-"""The briefing map as vector drawings: the same records, styles and frame as the live map, on cartesian axes.
+"""The briefing map as vector drawings: what the live map draws, from the same layer model, on cartesian axes.
 
-The live map (``dashboard.figures.build_map``) uses MapLibre traces. For exported files they cost seconds
-(Chromium draws WebGL in software), SVG and PDF then hold the map as a raster picture, and a MapLibre map
-saved as HTML stays blank when opened from disk (its worker is a ``blob:`` URL under the ``file://``
-origin). Here the outlines are projected to Web Mercator in Python and drawn as SVG paths: one filled
-``scatter`` trace per style group (not per country), outlines as lines, sites as markers. Exports render in
-well under a second, SVG and PDF are true vectors, and the HTML export works from ``file://`` offline.
+Both maps read one model (``dashboard.map_model``): the records' places, styles and hover texts, the
+strongest-tie country fills (``map_model.tie_classes``), the outline frameworks, the site symbols with their
+shapes, the route lines to their EU entry points, the country names and the legend entries. The live map
+draws it with MapLibre in the browser; this module draws it as plotly ``scatter`` traces for the exports
+(PNG/SVG/PDF/PPTX/HTML) and the partner page: WebGL in software cost seconds per export, SVG and PDF held a
+raster picture, and a MapLibre page stays blank from ``file://``. Outlines are projected to Web Mercator in
+Python and drawn as SVG paths: one trace per legend entry (not per country).
 
 Pure: no Streamlit, no I/O. Coordinates are "Mercator degrees": x is the longitude, y the Mercator
 ordinate scaled so that one unit of y equals one unit of x on the map; so ``scaleanchor`` keeps shapes true.
@@ -13,17 +14,18 @@ ordinate scaled so that one unit of y equals one unit of x on the map; so ``scal
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import shapely
 
-from dashboard.figures import MAX_HOVER_LINES, MapView, hover_line, plain_records
-from dashboard.style import BORDERS, HIGHLIGHT, LAND, POINT_CELL_STYLE, ROUTE_LINE, STYLES, WATER, LayerStyle
-from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, DisplayGeometry
+from dashboard.figures import MapView
+from dashboard.map_model import VersionModel, strongest_ties
+from dashboard.style import BORDERS, CHANGED, HIGHLIGHT, LAND, ROUTE_LINE, WATER
+from geo import DisplayGeometry
 
 WORLD_PX = 512  # MapLibre's world width in CSS pixels at zoom 0: the live map's zoom means the same here
 MAX_LAT = 85.05112878  # Web Mercator's limit
@@ -113,106 +115,179 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
 
 
+MAX_HOVER_LINES = 6
+SYMBOLS = {"circle": "circle", "diamond": "diamond", "square": "square", "triangle": "triangle-up", "hexagon": "hexagon"}
+LABEL_PX = 12  # country names, as on the live map
+
+
+def _text(raw: str) -> str:
+    """Plain text from the data as plotly hover text: markup escaped, lines broken."""
+    return html.escape(raw, quote=False).replace("\n", "<br>")
+
+
 def _hover_text(lines: list[str]) -> str:
     more = f"<br>… {len(lines) - MAX_HOVER_LINES} more" if len(lines) > MAX_HOVER_LINES else ""
     return "<br>—<br>".join(lines[:MAX_HOVER_LINES]) + more
 
 
-def _area_traces(key: str, style: LayerStyle, locs: list[str], shapes: Mapping[str, Mapping],
-                 hover: Mapping[str, list[str]], ids: Mapping[str, list[str]], outline: bool) -> list[dict]:
-    label = INSTRUMENT_BY_KEY[key].label
-    x, y = rings_xy(shapes[k] for k in locs)
-    if outline:
-        look = {"fillcolor": _rgba(style.colour, 0.05), "line": {"color": style.colour, "width": 2.5, "dash": DASH[style.dash]}}
-    else:
-        look = {"fillcolor": _rgba(style.colour, style.fill_opacity), "line": {"color": "#FFFFFF", "width": 0.4}}
+def _area_hover(key: str, label: str, locs: list[str], shapes: Mapping[str, Mapping], hover: Mapping[str, list[str]],
+                ids: Mapping[str, list[str]]) -> dict:
+    """Hover for areas: an invisible marker inside each area (a filled path can show only one text)."""
     anchors = [_label_point(shapes[k]) for k in locs]
-    return [
-        {"type": "scatter", "x": x, "y": y, "mode": "lines", "fill": "toself", **look, "hoverinfo": "skip",
-         "name": label, "legendgroup": key, "showlegend": True, "meta": {"instrument": key, "form": "outline" if outline else "fill"}},
-        # Hover for areas: an invisible marker inside each area (a filled path can only show one text).
-        {"type": "scatter", "x": [round(a[0], 3) for a in anchors], "y": [round(float(mercator_y(a[1])), 3) for a in anchors],
-         "mode": "markers", "marker": {"size": 14, "opacity": 0, "color": style.colour},
-         "hovertext": [_hover_text(list(hover[k])) for k in locs], "hovertemplate": "%{hovertext}<extra>" + label + "</extra>",
-         "customdata": [["|".join(ids[k])] for k in locs], "name": label, "legendgroup": key, "showlegend": False,
-         "meta": {"instrument": key, "form": "area-hover"}},
-    ]
+    return {"type": "scatter", "x": [round(a[0], 3) for a in anchors], "y": [round(float(mercator_y(a[1])), 3) for a in anchors],
+            "mode": "markers", "marker": {"size": 14, "opacity": 0},
+            "hovertext": [_hover_text(list(hover[k])) for k in locs], "hovertemplate": "%{hovertext}<extra>" + html.escape(label) + "</extra>",
+            "customdata": [["|".join(ids[k])] for k in locs], "showlegend": False, "meta": {"instrument": key, "form": "area-hover"}}
 
 
-def _point_trace(key: str, style: LayerStyle, recs: list[dict], names: Mapping[str, str], legend: bool) -> dict:
-    label = INSTRUMENT_BY_KEY[key].label
-    lat = np.array([float(r["lat"]) for r in recs])
-    marker: dict = {"size": style.size, "color": style.colour}
-    if style.ring:
-        marker["line"] = {"color": "#222222", "width": RING_PX}
-    return {
-        "type": "scatter", "x": [round(float(r["lon"]), 4) for r in recs], "y": np.round(mercator_y(lat), 4),
-        "mode": "markers", "marker": marker, "cliponaxis": True,
-        "hovertext": [hover_line(r, names) for r in recs], "hovertemplate": "%{hovertext}<extra>" + label + "</extra>",
-        "customdata": [[r["id"]] for r in recs], "name": label, "legendgroup": key, "showlegend": legend,
-        "meta": {"instrument": key, "form": "point"},
-    }
+def _labels(model: VersionModel, involved: set[int], xr: tuple[float, float], yr: tuple[float, float], size: tuple[float, float]) -> dict | None:
+    """Country names where they fit, most involved and largest first (the live map's rule, in export pixels)."""
+    per_px_x, per_px_y = (xr[1] - xr[0]) / size[0], (yr[1] - yr[0]) / size[1]
+    names = [f["properties"]["name"] for f in model.payload["countries"]["features"]]
+    boxes: list[tuple[float, float, float, float]] = []
+    xs, ys, texts, bold = [], [], [], []
+    for c, lon, lat, _area in sorted(model.payload["labels"], key=lambda lab: (lab[0] not in involved, -lab[3])):
+        x, y = lon, float(mercator_y(lat))
+        px, py = (x - xr[0]) / per_px_x, (yr[1] - y) / per_px_y
+        w, h = len(names[c]) * LABEL_PX * 0.6 + 6, LABEL_PX + 4
+        box = (px - w / 2, py - h / 2, px + w / 2, py + h / 2)
+        if box[0] < 0 or box[1] < 0 or box[2] > size[0] or box[3] > size[1]:
+            continue
+        if c not in involved and len(boxes) > 40:
+            continue
+        if any(box[0] < b[2] and box[2] > b[0] and box[1] < b[3] and box[3] > b[1] for b in boxes):
+            continue
+        boxes.append(box)
+        xs.append(round(x, 3))
+        ys.append(round(y, 3))
+        texts.append(f"<b>{html.escape(names[c])}</b>" if c in involved else html.escape(names[c]))
+        bold.append(c in involved)
+    if not texts:
+        return None
+    return {"type": "scatter", "x": xs, "y": ys, "text": texts, "mode": "text", "hoverinfo": "skip", "showlegend": False,
+            "textfont": {"size": LABEL_PX, "color": "#333333"}, "cliponaxis": True, "meta": {"form": "labels"}}
 
 
-def build_vector_map(records: pd.DataFrame, display: DisplayGeometry, names: Mapping[str, str], view: MapView,
-                     size: tuple[float, float], world: bool = False) -> go.Figure:
+def build_vector_map(model: VersionModel, shown: np.ndarray, display: DisplayGeometry, view: MapView,
+                     size: tuple[float, float], world: bool = False, routes: Iterable[str] = ()) -> go.Figure:
     """The situation map as cartesian vector traces, framed like ``view`` on a plot area of ``size`` px.
 
-    ``world``: keep every basemap country (an interactive file can be panned); otherwise only those
-    near the frame are drawn, which keeps static renders small and fast.
+    ``model``/``shown``: the layer model of the data version and the records the filter shows (the live map
+    gets the same). ``display``: the outlines to draw (finer for exports than the live map's). ``world``:
+    keep every basemap country (an interactive file can be panned); otherwise only those near the frame.
     """
     xr, yr = frame(view, *size)
     lat_lo, lat_hi = (math.degrees(math.atan(math.sinh(math.radians(v)))) for v in yr)
     pad_x, pad_y = (xr[1] - xr[0]) * 0.25, (lat_hi - lat_lo) * 0.25
     extent = None if world else (xr[0] - pad_x, lat_lo - pad_y, xr[1] + pad_x, lat_hi + pad_y)
+    payload, rec = model.payload, model.payload["records"]
+    instruments = payload["instruments"]
+    legend = {e["key"]: e for e in payload["legend"]}
+    layers = set(view.layers)
+    iso = [f["properties"]["iso"] for f in payload["countries"]["features"]]
+    shown = np.asarray(shown, dtype=bool) & np.array([instruments[i]["key"] in layers for i in rec["inst"]], dtype=bool)
 
     bx, by = rings_xy(display.countries[k] for k in _visible(display.countries, display.countries, extent))
     traces: list[dict] = [{"type": "scatter", "x": bx, "y": by, "mode": "lines", "fill": "toself", "fillcolor": LAND,
                            "line": {"color": BORDERS, "width": 0.6}, "hoverinfo": "skip", "showlegend": False,
                            "meta": {"form": "basemap"}}]
-    _, by_instrument = plain_records(records)
-    for inst in INSTRUMENTS:
-        key = inst.key
-        recs = by_instrument.get(key, [])
-        if key not in view.layers or not recs:
+    # hover per country (every shown record drawn through it) and per regional outline
+    country_hover: dict[str, list[str]] = {}
+    country_ids: dict[str, list[str]] = {}
+    outlines: dict[str, list[int]] = {}
+    points: dict[str, list[int]] = {}
+    involved: set[int] = set()
+    for k in np.flatnonzero(shown):
+        key = "cell" if rec["cell"][k] else instruments[rec["inst"][k]]["key"]
+        line = f"<b>{_text(rec['name'][k])}</b><br>{_text(rec['hover'][k])}"
+        if rec["lon"][k] is not None:
+            points.setdefault(key, []).append(int(k))
+            involved.update(rec["partners"][k])
             continue
-        style = STYLES[key]
-        located = [r for r in recs if r["located"]]
-        areas = [r for r in recs if not r["located"]]
-        if areas:
-            outline = style.form != "fill"
-            shapes = display.areas if outline else display.countries
-            hover: dict[str, list[str]] = {}
-            ids: dict[str, list[str]] = {}
-            for rec in areas:
-                for k in [rec["id"]] if outline else list(rec["partners"]):
-                    if k in shapes:
-                        hover.setdefault(k, []).append(hover_line(rec, names))
-                        ids.setdefault(k, []).append(rec["id"])
-            locs = _visible(shapes, hover, extent)
-            if locs:
-                traces += _area_traces(key, style, locs, shapes, hover, ids, outline)
-        cells = [r for r in located if r.get("kind") == "cell"]
-        plain = [r for r in located if r.get("kind") != "cell"]
-        if plain:
-            traces.append(_point_trace(key, style, plain, names, legend=not areas))
-        if cells:
-            traces.append(_point_trace(key, POINT_CELL_STYLE, cells, names, legend=not areas and not plain))
+        if rec["area"][k] >= 0:
+            outlines.setdefault(key, []).append(int(k))
+        if len(rec["partners"][k]) <= 12:
+            involved.update(rec["partners"][k])
+        for c in rec["partners"][k]:
+            country_hover.setdefault(iso[c], []).append(line)
+            country_ids.setdefault(iso[c], []).append(rec["id"][k])
 
+    ties = strongest_ties(model, shown)
+    for inst in instruments:  # fills: one trace per tie, the countries whose strongest tie it is
+        if inst["tie"] < 0:
+            continue
+        locs = _visible(display.countries, [c for c, t in ties.items() if t == inst["key"]], extent)
+        if locs:
+            x, y = rings_xy(display.countries[k] for k in locs)
+            traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines", "fill": "toself", "fillcolor": legend[inst["key"]]["colour"],
+                           "line": {"color": BORDERS, "width": 0.6}, "hoverinfo": "skip", "name": inst["label"], "legendgroup": inst["key"],
+                           "showlegend": True, "meta": {"instrument": inst["key"], "form": "fill"}})
+    for inst in instruments:  # regional frameworks: an outline per instrument, with its dash
+        ks = outlines.get(inst["key"], [])
+        shapes = {rec["id"][k]: display.areas[rec["id"][k]] for k in ks if rec["id"][k] in display.areas}
+        locs = _visible(shapes, shapes, extent)
+        if locs:
+            x, y = rings_xy(shapes[k] for k in locs)
+            traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines", "line": {"color": inst["colour"], "width": 2.5, "dash": DASH[inst["dash"]]},
+                           "hoverinfo": "skip", "name": inst["label"], "legendgroup": inst["key"], "showlegend": True,
+                           "meta": {"instrument": inst["key"], "form": "outline"}})
+    hover_locs = _visible(display.countries, country_hover, extent)
+    if hover_locs:
+        traces.append(_area_hover("countries", "records in this country", hover_locs, display.countries, country_hover, country_ids))
+
+    for r in routes:  # a chosen route: a line from each route country to its EU entry point
+        route = payload["routes"].get(r)
+        if route:
+            ex, ey = route["entry"][0], float(mercator_y(route["entry"][1]))
+            x: list = []
+            y: list = []
+            for _code, lon, lat in route["from"]:
+                x += [lon, ex, None]
+                y += [round(float(mercator_y(lat)), 3), round(ey, 3), None]
+            traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines", "line": {"color": ROUTE_LINE, "width": 2.5},
+                           "hoverinfo": "skip", "name": f"{route['name']} route to {route['place']} (approximate)", "showlegend": True,
+                           "meta": {"form": "route-line", "route": r}})
+            traces.append({"type": "scatter", "x": [ex], "y": [round(ey, 3)], "mode": "markers", "showlegend": False,
+                           "marker": {"size": 11, "color": ROUTE_LINE, "line": {"color": "#FFFFFF", "width": 2}},
+                           "hovertext": [_text(f"{route['name']} route: EU entry point, {route['place']} (approximate)")],
+                           "hovertemplate": "%{hovertext}<extra></extra>", "meta": {"form": "route-entry", "route": r}})
     if view.route_countries:
         rx, ry = rings_xy(display.countries[k] for k in view.route_countries if k in display.countries)
         traces.append({"type": "scatter", "x": rx, "y": ry, "mode": "lines", "line": {"color": ROUTE_LINE, "width": 3.5, "dash": "dash"},
-                       "hoverinfo": "skip", "showlegend": False, "meta": {"form": "route"}})
-    if view.selected is not None:
-        for rec in records[records["id"] == view.selected].to_dict("records"):
-            if rec["located"]:
-                traces.append({"type": "scatter", "x": [float(rec["lon"])], "y": [float(mercator_y(float(rec["lat"])))], "mode": "markers",
-                               "marker": {"size": 30, "color": HIGHLIGHT, "opacity": 0.35}, "hoverinfo": "skip",
-                               "showlegend": False, "meta": {"form": "selection"}})
-            elif rec["id"] in display.areas:
-                sx, sy = rings_xy([display.areas[rec["id"]]])
-                traces.append({"type": "scatter", "x": sx, "y": sy, "mode": "lines", "line": {"color": HIGHLIGHT, "width": 4},
-                               "hoverinfo": "skip", "showlegend": False, "meta": {"form": "selection"}})
+                       "hoverinfo": "skip", "name": "Countries on the chosen route", "showlegend": True, "meta": {"form": "route"}})
+
+    for entry in payload["legend"]:  # sites: one marker trace per symbol, shaped and coloured as on the live map
+        ks = points.get(entry["key"], [])
+        if not ks:
+            continue
+        style = payload["cell"] if entry["key"] == "cell" else next(i for i in instruments if i["key"] == entry["key"])
+        marker: dict = {"size": style["size"] + 2, "color": entry["colour"], "symbol": SYMBOLS[entry["shape"]],
+                        "line": {"color": "#222222" if style.get("ring") else "#FFFFFF", "width": 2.5 if style.get("ring") else 1.5}}
+        traces.append({"type": "scatter", "x": [rec["lon"][k] for k in ks], "y": np.round(mercator_y(np.array([rec["lat"][k] for k in ks])), 4),
+                       "mode": "markers", "marker": marker, "cliponaxis": True,
+                       "hovertext": [f"<b>{_text(rec['name'][k])}</b><br>{_text(rec['hover'][k])}" for k in ks],
+                       "hovertemplate": "%{hovertext}<extra></extra>", "customdata": [[rec["id"][k]] for k in ks],
+                       "name": entry["label"], "legendgroup": entry["key"], "showlegend": True,
+                       "meta": {"instrument": entry.get("instrument", entry["key"]), "form": "point"}})
+
+    sel = model.index.get(view.selected, -1) if view.selected else -1
+    if sel >= 0 and shown[sel]:
+        if rec["lon"][sel] is not None:
+            traces.append({"type": "scatter", "x": [rec["lon"][sel]], "y": [float(mercator_y(rec["lat"][sel]))], "mode": "markers",
+                           "marker": {"size": 30, "color": "rgba(0,0,0,0)", "line": {"color": HIGHLIGHT, "width": 3}}, "hoverinfo": "skip",
+                           "name": "Selected", "showlegend": True, "meta": {"form": "selection"}})
+        elif rec["id"][sel] in display.areas:
+            sx, sy = rings_xy([display.areas[rec["id"][sel]]])
+            traces.append({"type": "scatter", "x": sx, "y": sy, "mode": "lines", "line": {"color": HIGHLIGHT, "width": 4},
+                           "hoverinfo": "skip", "name": "Selected", "showlegend": True, "meta": {"form": "selection"}})
+    changed = [k for k in (model.index.get(r, -1) for r in view.changed) if k >= 0 and shown[k] and rec["lon"][k] is not None]
+    if changed:
+        traces.append({"type": "scatter", "x": [rec["lon"][k] for k in changed], "y": [float(mercator_y(rec["lat"][k])) for k in changed],
+                       "mode": "markers", "marker": {"size": 30, "color": CHANGED, "opacity": 0.45}, "hoverinfo": "skip",
+                       "name": "Added or changed recently", "showlegend": True, "meta": {"form": "changes"}})
+    labels = _labels(model, involved, xr, yr, size)
+    if labels:
+        traces.append(labels)
 
     axis = {"visible": False, "showgrid": False, "zeroline": False}
     layout = {
@@ -226,6 +301,5 @@ def build_vector_map(records: pd.DataFrame, display: DisplayGeometry, names: Map
         "hoverlabel": {"align": "left"},
         "template": {},
     }
-    # Built from known-good plain dicts, like build_map; a test validates the same figure with plotly.
+    # Built from known-good plain dicts; a test validates the same figure with plotly.
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
-

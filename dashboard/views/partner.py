@@ -7,7 +7,8 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import data, state
-from dashboard.figures import MapView, build_map, build_timeline
+from dashboard.figures import MapView, build_timeline
+from dashboard.vector_map import build_vector_map
 from geo import INSTRUMENT_BY_KEY
 
 
@@ -39,8 +40,11 @@ def render() -> None:
     st.markdown(" · ".join(f"{INSTRUMENT_BY_KEY[k].label}: **{n}**" for k, n in counts.items()) or "No record involves this country under the current filters.")
     geom = prow.geometry
     center = (geom.centroid.y, geom.centroid.x) if geom is not None else (40.0, 20.0)
-    fig = build_map(records, data.display(catalog.version, catalog), names,
-                    MapView(center=center, zoom=4.5, height=420))
+    model, _ = data.map_version(catalog.version, catalog)  # the live map's layer model, drawn as vectors
+    fig = build_vector_map(model, data.shown_mask(catalog.version, spec, catalog), data.display(catalog.version, catalog),
+                           MapView(center=center, zoom=4.5), size=(560, 420), world=True)
+    fig.update_layout(height=420, margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode="pan",
+                      legend={"orientation": "h", "y": -0.02, "yanchor": "top", "font": {"size": 11}})
     left, right = st.columns([2, 3])
     left.plotly_chart(fig, key="partner_map", config={"displaylogo": False}, width="stretch")
     right.plotly_chart(build_timeline(records, spec.as_of, dt.date.today()), key="partner_timeline", width="stretch")

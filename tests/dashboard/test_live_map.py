@@ -60,10 +60,16 @@ def test_a_rerun_sends_a_bit_mask_not_the_records(catalog) -> None:
 
 
 def test_rerun_state_stays_small_at_ten_thousand_records() -> None:
-    model = map_model.VersionModel("v", tuple(f"r{i}" for i in range(10_000)), {f"r{i}": i for i in range(10_000)}, {}, {}, {}, {})
+    n = 10_000
+    payload = {"countries": {"features": [{"properties": {"iso": f"C{c:02d}"}} for c in range(60)]}, "routes": {},
+               "instruments": [{"key": "working_arrangement", "tie": 2}, {"key": "event", "tie": -1}],
+               "records": {"inst": [i % 2 for i in range(n)], "lon": [None] * n, "partners": [[i % 60] for i in range(n)]}}
+    model = map_model.VersionModel("v", tuple(f"r{i}" for i in range(n)), {f"r{i}": i for i in range(n)}, {}, {}, {}, payload)
     shown = np.random.default_rng(1).random(10_000) < 0.5
     state = map_model.rerun_state(model, shown, "r5", [f"r{i}" for i in range(20)], [])
-    assert len(orjson.dumps(state)) < 2_000  # 10,000 bits are 1,667 base64 characters
+    assert len(orjson.dumps(state)) < 2_000  # 10,000 bits are 1,668 base64 characters, 60 countries 60 hex digits
+    # the even countries have shown working arrangements (tie class 2: bit 4); the odd ones only events
+    assert state["ties"] == "40" * 30
     assert map_model.unpack_mask(state["shown"], 10_000).tolist() == shown.tolist()
 
 

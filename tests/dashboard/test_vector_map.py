@@ -8,16 +8,19 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from dashboard.figures import MapView, build_map
+from dashboard.figures import MapView
+from dashboard.map_model import build_version, strongest_ties
 from dashboard.vector_map import build_vector_map, frame, mercator_y, rings_xy
-from geo import Catalog, FilterSpec, apply, display_geometry
+from geo import Catalog, FilterSpec, display_geometry, mask
 
 SIZE = (1540, 630)
 
 
-def vector(catalog: Catalog, view: MapView, records=None, world: bool = True) -> go.Figure:
-    recs = catalog.records if records is None else records
-    return build_vector_map(recs, display_geometry(catalog), catalog.partner_names(), view, size=SIZE, world=world)
+def vector(catalog: Catalog, view: MapView, spec: FilterSpec | None = None, world: bool = True) -> go.Figure:
+    display = display_geometry(catalog)
+    spec = spec or FilterSpec()
+    return build_vector_map(build_version(catalog, display), mask(catalog, spec), display, view, size=SIZE, world=world,
+                            routes=spec.routes)
 
 
 def test_mercator_ordinate() -> None:
@@ -47,50 +50,71 @@ def test_only_cartesian_svg_traces_and_undistorted_axes(catalog: Catalog) -> Non
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
 
 
-def test_one_area_trace_per_style_group_not_per_country(catalog: Catalog) -> None:
+def test_one_trace_per_legend_entry_not_per_country(catalog: Catalog) -> None:
     fig = vector(catalog, MapView())
-    fills = [t for t in fig.data if t.meta and t.meta.get("form") in ("fill", "outline")]
-    keys = [t.meta["instrument"] for t in fills]
-    assert len(keys) == len(set(keys))
+    fills = [t for t in fig.data if t.meta and t.meta.get("form") == "fill"]
+    assert len({t.meta["instrument"] for t in fills}) == len(fills)
     wa = next(t for t in fills if t.meta["instrument"] == "working_arrangement")
-    assert wa.fill == "toself" and int(np.isnan(np.asarray(wa.x, dtype=float)).sum()) >= 1  # Serbia and Ukraine, one path
+    assert wa.fill == "toself"
 
 
-def test_every_instrument_is_a_layer_with_its_records_as_on_the_live_map(catalog: Catalog) -> None:
-    view = MapView()
-    live = build_map(catalog.records, display_geometry(catalog), catalog.partner_names(), view)
+def test_countries_are_filled_by_their_strongest_tie_as_on_the_live_map(catalog: Catalog) -> None:
+    """One fill per country, never stacked: the tie the layer model gives it (the live map gets the same)."""
+    display = display_geometry(catalog)
+    model = build_version(catalog, display)
+    ties = strongest_ties(model, mask(catalog, FilterSpec()))
+    fig = vector(catalog, MapView())
+    fills = {t.meta["instrument"]: t for t in fig.data if t.meta and t.meta.get("form") == "fill"}
+    assert set(fills) == set(ties.values())
+    drawn_paths = sum(int(np.isnan(np.asarray(t.x, dtype=float)).sum()) + 1 for t in fills.values())
+    assert drawn_paths >= len(ties)  # every tied country drawn once (a country may have several parts)
+    # Albania has an operation and a status agreement: one fill, the operation's
+    assert ties["ALB"] == "operation"
 
-    def ids(fig: go.Figure, forms: set[str]) -> dict[str, set[str]]:
-        out: dict[str, set[str]] = {}
-        for t in fig.data:
-            if t.meta and t.meta.get("form") in forms and len(t.customdata or ()):  # the live map keeps empty slots
-                out.setdefault(t.meta["instrument"], set()).update(i for row in t.customdata for i in row[0].split("|"))
-        return out
 
-    assert ids(vector(catalog, view), {"area-hover", "point"}) == ids(live, {"fill", "outline", "point"})
+def test_every_shown_record_is_reachable_by_hover_as_on_the_live_map(catalog: Catalog) -> None:
+    fig = vector(catalog, MapView())
+    ids = {i for t in fig.data if t.meta and t.meta.get("form") in ("area-hover", "point") for row in t.customdata for i in row[0].split("|")}
+    drawable = {r.id for r in catalog.records.itertuples() if r.located or len(r.partners)}
+    assert ids == drawable
 
 
-def test_points_keep_colour_ring_and_hover(catalog: Catalog) -> None:
-    fig = vector(catalog, MapView(layers=("liaison_officer",)))
+def test_points_keep_shape_colour_ring_and_hover(catalog: Catalog) -> None:
+    fig = vector(catalog, MapView(layers=("liaison_officer",)), FilterSpec(instruments=("liaison_officer",)))
     point = next(t for t in fig.data if t.meta.get("form") == "point")
     assert list(point.x) == [20.46] and point.y[0] == pytest.approx(float(mercator_y(44.8)), abs=1e-3)
     assert point.marker.color == "#CC79A7" and point.marker.line.color == "#222222"  # the dark ring
+    assert point.marker.symbol == "circle"
     assert "approximate: city centre" in point.hovertext[0] and "Partners:" in point.hovertext[0]
+    cp = next(t for t in vector(catalog, MapView()).data if t.meta.get("form") == "point" and t.meta["instrument"] == "coordination_point")
+    assert cp.marker.symbol == "diamond"
 
 
-def test_filter_frame_selection_and_route(catalog: Catalog) -> None:
-    few = apply(catalog, FilterSpec(regions=("sahel",))).records
-    fig = vector(catalog, MapView(), records=few)
+def test_filter_frame_selection_route_and_names(catalog: Catalog) -> None:
+    fig = vector(catalog, MapView(), FilterSpec(regions=("sahel",)))
     ids = {i for t in fig.data if t.customdata is not None for row in t.customdata for i in row[0].split("|")}
     assert ids == {"sa-ner", "dl-rabat"}
     marked = vector(catalog, MapView(selected="lo-bel", route_countries=("ALB", "SRB")))
-    assert {t.meta.get("form") for t in marked.data} >= {"selection", "route"}
+    assert {t.meta.get("form") for t in marked.data} >= {"selection", "route", "labels"}
+    labels = next(t for t in marked.data if t.meta.get("form") == "labels")
+    assert any("Serbia" in x or "SRB" in x for x in labels.text)
     far = vector(catalog, MapView(center=(-40.0, -120.0), zoom=6), world=False)  # the South Pacific
     assert len(far.data[0].x) == 0  # no basemap country is near the frame: nothing drawn
 
 
+def test_markup_in_the_data_is_text_in_the_hover(catalog: Catalog) -> None:
+    display = display_geometry(catalog)
+    model = build_version(catalog, display)
+    k = model.index["lo-bel"]
+    model.payload["records"]["name"][k] = "<img src=x onerror=alert(1)>"
+    fig = build_vector_map(model, mask(catalog, FilterSpec()), display, MapView(), size=SIZE)
+    point = next(t for t in fig.data if t.meta.get("form") == "point" and "lo-bel" in [c[0] for c in t.customdata])
+    text = point.hovertext[[c[0] for c in point.customdata].index("lo-bel")]
+    assert "<img" not in text and "&lt;img" in text
+
+
 def test_unvalidated_vector_figure_passes_plotly_validation(catalog: Catalog) -> None:
-    fig = vector(catalog, MapView(selected="pr-eap", route_countries=("ALB",)))
+    fig = vector(catalog, MapView(selected="pr-eap", route_countries=("ALB",)), FilterSpec(routes=("western-balkan",)))
     validated = go.Figure(fig.to_plotly_json())  # raises ValueError on any invalid property
     assert len(validated.data) == len(fig.data)
 

@@ -15,7 +15,7 @@ LIVE_MAP = "iframe[title='dashboard.live_map.live_map']"
 SETTLED = "() => document.body.dataset.drawSeq && window.bbMap && window.bbMap.loaded() && !window.bbMap.isMoving()"
 
 
-def wait_map(page, timeout: float = 30_000):
+def wait_map(page, timeout: float = 60_000):
     """The live map's frame once it has drawn a rerun state and MapLibre has loaded."""
     frame = page.wait_for_selector(LIVE_MAP, timeout=timeout).content_frame()
     frame.wait_for_selector("canvas.maplibregl-canvas", timeout=timeout)
@@ -36,7 +36,7 @@ def map_ids(frame) -> list[str]:
     return frame.evaluate(MAP_IDS_JS)
 
 
-def settled_camera(frame, timeout: float = 15_000) -> dict:
+def settled_camera(frame, timeout: float = 30_000) -> dict:
     """The camera once the map has stopped moving (wheel zoom and drag end with an animation)."""
     frame.wait_for_function("() => window.bbMap.loaded() && !window.bbMap.isMoving()", timeout=timeout)
     return map_camera(frame)
