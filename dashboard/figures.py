@@ -98,10 +98,10 @@ def kpis(records: pd.DataFrame, as_of: dt.date) -> dict[str, int]:
         if in_force(periods, status, as_of):
             active[inst] = active.get(inst, 0) + 1
     return {
-        "Status agreements in force": active.get("status_agreement", 0),
-        "Active operations": active.get("operation", 0),
+        "Agreements in force": active.get("status_agreement", 0),
+        "Operations active": active.get("operation", 0),
         "Liaison postings": active.get("liaison_officer", 0),
-        "Active coordination points": active.get("coordination_point", 0),
+        "Coord. points active": active.get("coordination_point", 0),
         "Projects running": active.get("project", 0),
-        "Partners involved": len(partners),
+        "Partners": len(partners),
     }

@@ -18,10 +18,10 @@ from geo import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUSES, FilterSpec
 P_PARTNERS, P_ROUTES, P_INSTRUMENTS, P_REGIONS, P_STATUS = "partners", "routes", "instruments", "regions", "status"
 P_ASOF, P_FROM, P_TO, P_TEXT = "asof", "from", "to", "q"
 P_SELECTED, P_LAT, P_LON, P_ZOOM, P_PRESENT, P_PARTNER = "sel", "lat", "lon", "zoom", "present", "country"
-P_THEME = "theme"
+P_THEME, P_KIOSK = "theme", "kiosk"
 THEMES = ("light", "dark")
 KNOWN_PARAMS = {P_PARTNERS, P_ROUTES, P_INSTRUMENTS, P_REGIONS, P_STATUS, P_ASOF, P_FROM, P_TO, P_TEXT,
-                P_SELECTED, P_LAT, P_LON, P_ZOOM, P_PRESENT, P_PARTNER, P_THEME}
+                P_SELECTED, P_LAT, P_LON, P_ZOOM, P_PRESENT, P_PARTNER, P_THEME, P_KIOSK}
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class ViewState:
     present: bool = False
     partner: str | None = None  # the partner-profile country
     theme: str | None = None  # "light" or "dark"; None: the deployment's default (BB_THEME)
+    kiosk: int = 0  # presentation mode: seconds per region preset in the kiosk cycle (0: off)
 
 
 def _list(value: str | list[str]) -> list[str]:
@@ -108,6 +109,14 @@ def decode(params: Mapping[str, str | list[str]], partners: set[str] | None = No
             notices.append("Ignored zoom in the link: expected a number from 0 to 22")
     if params.get(P_PRESENT):
         state = replace(state, present=str(params[P_PRESENT]) in ("1", "true", "yes"))
+    if params.get(P_KIOSK):
+        try:
+            seconds = int(str(params[P_KIOSK])[:6])
+            if not 0 <= seconds <= 3600:
+                raise ValueError
+            state = replace(state, kiosk=seconds)
+        except ValueError:
+            notices.append(f"Ignored kiosk={str(params[P_KIOSK])[:20]}: expected seconds from 0 to 3600")
     if params.get(P_THEME):
         if str(params[P_THEME]) in THEMES:
             state = replace(state, theme=str(params[P_THEME]))
@@ -143,6 +152,8 @@ def encode(state: ViewState) -> dict[str, str]:
         out[P_PARTNER] = state.partner
     if state.theme:
         out[P_THEME] = state.theme
+    if state.kiosk:
+        out[P_KIOSK] = str(state.kiosk)
     return out
 
 
@@ -165,6 +176,9 @@ K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
 K_FRAMED = "v_framed_spec"  # the filter the map was last framed on: a new filter frames its result once
 K_BOUNDS = "v_frame_bounds"  # the bounds of the last frame request, when it was a result (None: centre and zoom)
 K_THEME = "v_theme"
+K_TIME = "w_time"  # the as-of slider under the map
+K_PLAYING, K_LAST_STEP = "v_playing", "v_last_step"  # time playback: on, and when it last stepped (monotonic s)
+K_KIOSK, K_KIOSK_AT, K_KIOSK_NEXT = "w_kiosk", "v_kiosk_at", "v_kiosk_next"  # kiosk cycle: seconds, last change, next preset
 # The partner page's country box. A fixed key is the widget's identity: without one, Streamlit derives the
 # identity from the arguments, and the box's ``index`` follows K_PARTNER, which the page updates after
 # reading the box, so every second choice met a "new" box that answered with its default. Streamlit drops
@@ -200,6 +214,7 @@ def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
     ss[K_PRESENT] = state.present
     ss[K_PARTNER] = state.partner
     ss[K_THEME] = state.theme
+    ss[K_KIOSK] = state.kiosk
     # A link with its own camera keeps it; without one, the first run frames the result like any filter.
     ss[K_FRAMED] = spec if (P_LAT in st.query_params or state.selected) else None
     ss[K_NOTICES] = notices
@@ -231,7 +246,8 @@ def current() -> ViewState:
         text=ss.get(K_TEXT, ""),
     )
     return ViewState(spec, ss.get(K_SELECTED), tuple(ss.get(K_CENTER, DEFAULT_VIEW["center"])),
-                     float(ss.get(K_ZOOM, DEFAULT_VIEW["zoom"])), bool(ss.get(K_PRESENT)), ss.get(K_PARTNER), ss.get(K_THEME))
+                     float(ss.get(K_ZOOM, DEFAULT_VIEW["zoom"])), bool(ss.get(K_PRESENT)), ss.get(K_PARTNER), ss.get(K_THEME),
+                     int(ss.get(K_KIOSK) or 0))
 
 
 def sync_url(state: ViewState) -> None:
@@ -378,3 +394,79 @@ def wants_presentation() -> bool:
     if st.session_state.get(K_INIT):
         return bool(st.session_state.get(K_PRESENT))
     return str(st.query_params.get(P_PRESENT, "")) in ("1", "true", "yes")
+
+
+# --- time playback and the kiosk cycle (dashboard.timebar) ----------------------------------------------
+
+import time  # noqa: E402
+
+
+def sync_time_slider(days: list[dt.date]) -> None:
+    """Show the as-of day on the slider (the step at or before it; the last step when no day is set)."""
+    ss = st.session_state
+    asof = ss.get(K_ASOF) if ss.get(K_ASOF_ON) else None
+    ss[K_TIME] = days[-1] if asof is None else max((d for d in days if d <= asof), default=days[0])
+
+
+def time_slider_moved() -> None:
+    """Callback of the slider: the chosen step becomes the as-of day; a drag stops playback."""
+    ss = st.session_state
+    ss[K_ASOF_ON], ss[K_ASOF], ss[K_PLAYING] = True, ss[K_TIME], False
+
+
+def is_playing() -> bool:
+    return bool(st.session_state.get(K_PLAYING))
+
+
+def toggle_play(days: list[dt.date]) -> None:
+    """Callback of Play/Pause. Play starts from the first step when the as-of day is off or already at the end."""
+    ss = st.session_state
+    if ss.get(K_PLAYING):
+        ss[K_PLAYING] = False
+        return
+    asof = ss.get(K_ASOF) if ss.get(K_ASOF_ON) else None
+    start = days[0] if asof is None or asof >= days[-1] else asof
+    ss[K_ASOF_ON], ss[K_ASOF], ss[K_PLAYING], ss[K_LAST_STEP] = True, start, True, time.monotonic()
+
+
+def step_time(days: list[dt.date], every: float = 1.5) -> bool:
+    """One playback step when one is due: the next step's day; playback stops after the last. True if it moved."""
+    ss = st.session_state
+    now = time.monotonic()
+    if now - ss.get(K_LAST_STEP, 0.0) < every * 0.9:  # the fragment also runs with every page run: not a step
+        return False
+    if not ss.get(K_ASOF_ON):  # started elsewhere (the timeline page): from the first step
+        ss[K_ASOF_ON], ss[K_ASOF], ss[K_LAST_STEP] = True, days[0], now
+        return True
+    later = [d for d in days if d > ss.get(K_ASOF, days[0])]
+    if not later:
+        ss[K_PLAYING] = False
+        return True
+    ss[K_ASOF], ss[K_LAST_STEP] = later[0], now
+    return True
+
+
+def kiosk_due(every: float) -> bool:
+    """True when the kiosk cycle should show the next preset (not on the page run that starts the timer)."""
+    ss = st.session_state
+    now = time.monotonic()
+    if K_KIOSK_AT not in ss:
+        ss[K_KIOSK_AT] = now
+        return False
+    if now - ss[K_KIOSK_AT] < every * 0.9:
+        return False
+    ss[K_KIOSK_AT] = now
+    return True
+
+
+def next_kiosk_preset(labels: list[str]) -> str:
+    ss = st.session_state
+    n = int(ss.get(K_KIOSK_NEXT, 0)) % len(labels)
+    ss[K_KIOSK_NEXT] = n + 1
+    return labels[n]
+
+
+def start_playback_from_timeline() -> None:
+    """The timeline's Play: the map page starts playback from its first step (the slider knows the steps)."""
+    ss = st.session_state
+    ss[K_ASOF_ON], ss[K_PLAYING], ss[K_LAST_STEP] = False, True, 0.0

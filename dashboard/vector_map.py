@@ -153,7 +153,7 @@ def _labels(model: VersionModel, involved: set[int], xr: tuple[float, float], yr
         box = (px - w / 2, py - h / 2, px + w / 2, py + h / 2)
         if box[0] < 0 or box[1] < 0 or box[2] > size[0] or box[3] > size[1]:
             continue
-        if c not in involved and len(boxes) > 40:
+        if c not in involved and (len(boxes) > 40 or _area < 1):  # no names of uninvolved microstates
             continue
         if any(box[0] < b[2] and box[2] > b[0] and box[1] < b[3] and box[3] > b[1] for b in boxes):
             continue

@@ -359,7 +359,12 @@
 
   function renderLegend(st) {
     var R = D.records, counts = {}, all = decodeMask(st.shown, D.n);
-    for (var i = 0; i < D.n; i++) { if (all[i]) { var k = D.legendKey(i); counts[k] = (counts[k] || 0) + 1; } }
+    for (var i = 0; i < D.n; i++) {  // what each entry draws: a site entry counts only records with a site
+      if (!all[i]) { continue; }
+      var k = D.legendKey(i), form = D.instruments[R.inst[i]].form;
+      if (form === "point" && R.lon[i] === null) { continue; }
+      counts[k] = (counts[k] || 0) + 1;
+    }
     legendEl.textContent = "";
     var h = document.createElement("h2"), ht = document.createElement("span"), hb = document.createElement("button");
     ht.textContent = "Legend"; hb.type = "button"; hb.className = "collapse";
@@ -424,7 +429,7 @@
       if (ps.length <= 12 || D.records.lon[i] !== null) { ps.forEach(function (c) { involved[c] = true; }); }
     }
     var cands = D.labels.map(function (l) { return { c: l[0], lon: l[1], lat: l[2], area: l[3], inv: involved[l[0]] || tieOf[l[0]] >= 0 }; })
-      .filter(function (l) { return l.inv || z >= 3.5 || l.area > 300; })
+      .filter(function (l) { return l.inv || (l.area >= 1 && (z >= 3.5 || l.area > 300)) || z >= 6; })
       .sort(function (a, b) { return (b.inv - a.inv) || (b.area - a.area); });
     var boxes = [], frag = document.createDocumentFragment();
     var legendBox = legendEl.getBoundingClientRect(), wrapBox = wrap.getBoundingClientRect();

@@ -11,13 +11,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from dashboard import briefing, data, details, map_model, settings, sidebar, state
+from dashboard import briefing, data, details, map_model, settings, sidebar, state, timebar
 from dashboard.figures import MapView, kpis
 from dashboard.live_map import Frame, live_map
 from dashboard.style import PRESETS
 from geo import INSTRUMENT_BY_KEY, STATUS_LABELS, route_partners
 
 MAP_KEY = "situation_map"
+# Short labels fit six figures in a row down to 1280 px; the help says what each counts.
+KPI_HELP = {"Agreements in force": "Status agreements in force", "Operations active": "Operations with executive powers running",
+            "Coord. points active": "Coordination points in an activation period", "Partners": "Partner countries involved"}
 TABLE_KEY = "record_table"
 
 
@@ -150,13 +153,15 @@ def render() -> None:
                   key="present_toggle", width="stretch")
     stage = st.container()
     if view.present:
-        sidebar.render_presets(stage, columns=len(PRESETS), key="stage_preset")  # one row, so the map gets the height
+        row = stage.columns([len(PRESETS), 1.4], vertical_alignment="bottom")
+        sidebar.render_presets(row[0], columns=len(PRESETS), key="stage_preset")  # one row, so the map gets the height
+        timebar.render_kiosk(row[1])
     st.caption(spec.describe(len(records), names))
 
     as_of = spec.as_of or dt.date.today()
     cols = st.columns(6)
     for col, (label, value) in zip(cols, kpis(records, as_of).items(), strict=True):
-        col.metric(label, value, help=f"For the current filter, as of {as_of.isoformat()}")
+        col.metric(label, value, help=f"{KPI_HELP.get(label, label)}: for the current filter, as of {as_of.isoformat()}")
 
     notice = st.empty()
     if records.empty:
@@ -177,6 +182,8 @@ def render() -> None:
     focus = set(spec.partners) | set(map_view.route_countries)
     if spec.regions:
         focus |= {c for c, r in zip(catalog.partners["code"], catalog.partners["region"], strict=True) if r in spec.regions}
+    if state.needs_framing(spec) and state.is_playing():  # playback: the map holds its frame while the days go by
+        state.frame_result(spec, None)
     if state.needs_framing(spec):  # every filter change frames the map on its result (a link's own camera is kept)
         entries = [tuple(model.payload["routes"][r]["entry"]) for r in spec.routes if r in model.payload["routes"]]
         bounds = map_model.frame_bounds(model, records["id"], spec, focus, entries)
@@ -188,6 +195,7 @@ def render() -> None:
         event = live_map(map_state, data_url, Frame(state.frame_seq(), view.center, view.zoom, state.current_bounds()),
                          map_view.height, key=MAP_KEY, theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style),
                          fill_viewport=view.present)
+        timebar.render_time_bar(catalog, dt.date.today())
         unplaced = int((~records["located"] & (records["partners"].map(len) == 0)).sum()) if not records.empty else 0
         if unplaced:
             st.caption(f"{unplaced} of the {len(records)} records have no place on the map (no partner country and no site): "

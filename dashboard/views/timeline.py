@@ -21,6 +21,10 @@ def render() -> None:
     st.caption("Bars run from the first to the last day each record was in force or active; open-ended bars end "
                "today. Coordination points show each activation. Records with no known start are not drawn. "
                "Set 'Only what was in force on a day' in the sidebar to mark a day and filter the map to it.")
+    if st.button("▶ Play this history on the map", key="timeline_play",
+                 help="Opens the situation map and steps the as-of day through the years; the map follows"):
+        state.start_playback_from_timeline()
+        st.switch_page("views/map.py")
     fig = build_timeline(records, view.spec.as_of, dt.date.today())
     st.plotly_chart(fig, key="timeline", width="stretch", config={"displaylogo": False})
 

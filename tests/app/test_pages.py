@@ -67,7 +67,7 @@ def test_default_render(toy: Path) -> None:
     at = run()
     assert "14 records: all instruments" in captions(at)
     assert map_ids(at) == {"wa-srb", "wa-ukr", "sa-alb-1", "sa-mda", "sa-ner", "op-alb", "cp-kuch", "lo-bel", "pr-eap", "rn-wb", "dl-rabat", "io-iom", "ev-visit"}
-    assert at.metric[0].label == "Status agreements in force"
+    assert at.metric[0].label == "Agreements in force"
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 14
 
 

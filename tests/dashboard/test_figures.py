@@ -28,6 +28,6 @@ def test_timeline_bars_and_as_of_marker(catalog: Catalog) -> None:
 
 def test_kpis_count_what_is_in_force(catalog: Catalog) -> None:
     k = kpis(catalog.records, dt.date(2021, 6, 15))
-    assert k["Active coordination points"] == 1 and k["Status agreements in force"] == 1
-    assert kpis(catalog.records, dt.date(2021, 7, 15))["Active coordination points"] == 0
-    assert k["Partners involved"] == 6
+    assert k["Coord. points active"] == 1 and k["Agreements in force"] == 1
+    assert kpis(catalog.records, dt.date(2021, 7, 15))["Coord. points active"] == 0
+    assert k["Partners"] == 6

@@ -1,0 +1,76 @@
+"""Time and wall-screen controls of the situation map: the as-of slider with playback, and the kiosk cycle.
+
+- **Time slider** (kepler.gl's time playback, in Streamlit): a slider over half-year steps from the first
+  known start in the data to today sets the as-of day; *Play* advances it one step every
+  ``STEP_SECONDS`` and the map, headline figures and table follow, because each step is an ordinary rerun
+  with a new filter. While it plays the map keeps its frame (a frame per step would make the picture jump);
+  pause, and the next filter change frames its result again.
+- **Kiosk cycle** (presentation mode): the region presets in turn, one every N seconds (``?kiosk=N`` or the
+  control under the presets), for a wall screen nobody touches.
+
+Both are fragments that run on a timer and rerun the whole page only when they change something.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from dashboard import state
+from dashboard.style import PRESETS
+from geo import Catalog
+
+STEP_SECONDS = 1.5
+
+
+def steps(catalog: Catalog, today: dt.date) -> list[dt.date]:
+    """Half-year steps (1 January, 1 July) from the first known start in the data to today, and today."""
+    firsts = [s for ps in catalog.records["periods"] for s, _ in ps if s is not None]
+    first = min(firsts, default=today - dt.timedelta(days=3650))
+    out, year, month = [], first.year, 1 if first.month < 7 else 7
+    while (day := dt.date(year, month, 1)) < today:
+        if day >= first.replace(day=1):
+            out.append(day)
+        year, month = (year, 7) if month == 1 else (year + 1, 1)
+    return [*out, today]
+
+
+def render_time_bar(catalog: Catalog, today: dt.date, where=st) -> None:
+    """The as-of slider and its Play/Pause button (one row under the map)."""
+    days = steps(catalog, today)
+    state.sync_time_slider(days)
+    play, slider = where.columns([1, 7], vertical_alignment="center")
+    playing = state.is_playing()
+    play.button("⏸ Pause" if playing else "▶ Play", key="time_play", on_click=state.toggle_play, args=(days,),
+                width="stretch", help="Step the as-of day through the history, half a year every "
+                                      f"{STEP_SECONDS:g} s; the map, the figures and the table follow")
+    slider.select_slider("As of (drag, or press Play)", options=days, key=state.K_TIME, format_func=lambda d: d.isoformat(),
+                         on_change=state.time_slider_moved, label_visibility="collapsed")
+    _advance(days)
+
+
+@st.fragment(run_every=STEP_SECONDS)
+def _advance(days: list[dt.date]) -> None:
+    if state.is_playing() and state.step_time(days):
+        st.rerun(scope="app")
+
+
+def render_kiosk(where=st) -> None:
+    """Presentation mode: cycle through the region presets every N seconds (0: off)."""
+    seconds = where.number_input("Cycle presets every (s, 0 = off)", min_value=0, max_value=3600, step=5, key=state.K_KIOSK,
+                                 help="For a wall screen: show each region preset in turn")
+    if seconds:
+        _cycle_every(float(max(seconds, 5)))
+
+
+def _cycle_every(seconds: float) -> None:
+    @st.fragment(run_every=seconds)
+    def cycle() -> None:
+        if state.kiosk_due(seconds):
+            label = state.next_kiosk_preset(list(PRESETS))
+            preset = PRESETS[label]
+            state.apply_preset(preset["regions"], preset["center"], preset["zoom"])
+            st.rerun(scope="app")
+
+    cycle()
