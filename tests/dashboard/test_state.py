@@ -74,3 +74,27 @@ def test_decode_encode_round_trip(state: ViewState) -> None:
     decoded, notices = decode(encode(state), PARTNERS, IDS)
     assert notices == []
     assert decoded == state
+
+
+def test_kiosk_and_theme_links_round_trip_and_bad_values_are_noticed() -> None:
+    from dashboard.state import ViewState, decode, encode
+
+    state, notices = decode({"kiosk": "30", "theme": "dark", "present": "1"})
+    assert state.kiosk == 30 and state.theme == "dark" and not notices
+    assert decode(encode(state))[0] == state
+    bad, notices = decode({"kiosk": "9999999", "theme": "neon"})
+    assert bad.kiosk == 0 and bad.theme is None and len(notices) == 2
+    assert encode(ViewState()) == {}
+
+
+def test_time_steps_run_half_yearly_from_the_first_start_to_today(catalog) -> None:
+    import datetime as dt
+
+    from dashboard.timebar import steps
+
+    today = dt.date(2026, 12, 4)
+    days = steps(catalog, today)
+    assert days[-1] == today and days == sorted(days) and len(set(days)) == len(days)
+    assert all(d.day == 1 and d.month in (1, 7) for d in days[:-1])
+    first = min(s for ps in catalog.records["periods"] for s, _ in ps if s is not None)
+    assert days[0] >= first.replace(day=1) and (days[0] - first).days < 190

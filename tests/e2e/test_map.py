@@ -167,3 +167,27 @@ def test_dark_theme_renders_map_and_page(page, app_url: str) -> None:
     page.get_by_role("button", name="Sahel").first.click()
     wait_redrawn(frame, before)
     assert frame.evaluate("() => document.body.dataset.theme") == "dark" and "theme=dark" in page.url
+
+
+def test_time_playback_steps_the_as_of_day_and_the_map_follows(page, app_url: str) -> None:
+    page.goto(app_url + "/?regions=western_balkans")
+    frame = wait_map(page)
+    today = len(frame.evaluate("() => window.bbDebug.shownIds()"))
+    page.get_by_role("button", name="▶ Play").click()
+    page.wait_for_url(re.compile(r"asof=\d{4}-\d\d-\d\d"), timeout=20_000)
+    first = re.search(r"asof=(\d{4}-\d\d-\d\d)", page.url).group(1)
+    # the first steps lie before most agreements: the map shows fewer records than today
+    frame.wait_for_function("(n) => window.bbDebug.shownIds().length < n", arg=today, timeout=20_000)
+    page.wait_for_function("(d) => { const m = location.search.match(/asof=([0-9-]+)/); return m && m[1] > d; }", arg=first, timeout=20_000)
+    page.get_by_role("button", name="⏸ Pause").click()
+    page.get_by_role("button", name="▶ Play").wait_for(timeout=20_000)
+
+
+def test_kiosk_cycle_advances_through_the_presets(page, app_url: str) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(app_url + "/?present=1&kiosk=5")
+    wait_map(page)
+    page.wait_for_url(re.compile(r"regions=[a-z_]+"), timeout=30_000)
+    first = re.search(r"regions=([a-z_,%C]+)", page.url).group(1)
+    page.wait_for_function("(r) => { const m = location.search.match(/regions=([^&]+)/); return m && m[1] !== r; }", arg=first, timeout=30_000)
+    assert "present=1" in page.url and "kiosk=5" in page.url
