@@ -21,13 +21,17 @@ EXTRA_LABELS = {
 }
 
 
-def render_details(catalog: Catalog, record_id: str, names: Mapping[str, str]) -> None:
-    """Draw the panel; a record that no longer exists (data changed) says so instead."""
+def render_details(catalog: Catalog, record_id: str, names: Mapping[str, str], key_suffix: str = "") -> None:
+    """Draw the panel; a record that no longer exists (data changed) says so instead. ``key_suffix`` tells
+    the panel's buttons apart when it is drawn twice on a page (beside the map and above the table)."""
     rec = catalog.record(record_id)
-    st.button("Close details", key="close_details", on_click=state.select, args=(None,))
+    close, zoom = st.columns(2)
+    close.button("Close details", key=f"close_details{key_suffix}", on_click=state.select, args=(None,), width="stretch")
     if rec is None:
         st.info(f"Record {record_id} is not in the current data.")
         return
+    zoom.button("Zoom to it", key=f"zoom_details{key_suffix}", on_click=state.queue_pick, args=(record_id,), width="stretch",
+                help="Frame the map on this record")
     st.markdown(f"#### {rec['name']}")
     st.caption(f"{INSTRUMENT_BY_KEY[rec['instrument']].label} · `{rec['id']}`")
     st.write(rec["description"])
@@ -37,8 +41,8 @@ def render_details(catalog: Catalog, record_id: str, names: Mapping[str, str]) -
         f"**Partners:** {', '.join(names.get(p, p) for p in rec['partners']) or '—'}"
     )
     if rec["located"]:
-        st.markdown(f"**Location:** {rec['place']} — {PRECISION_LABELS.get(rec['precision'], rec['precision'])}  \n"
-                    f"<small>Coordinates: {rec['coord_source']}</small>", unsafe_allow_html=True)
+        st.markdown(f"**Location:** {rec['place']} — {PRECISION_LABELS.get(rec['precision'], rec['precision'])}")
+        st.caption(f"Coordinates: {rec['coord_source']}")  # text, never HTML: the data is untrusted input
     elif rec["instrument"] in ("coordination_point", "operation", "liaison_officer", "event"):
         st.markdown(f"**Location:** {PRECISION_LABELS['country']} (no sourced position; drawn as the country area)")
     extras = [(label, rec.get(col)) for col, label in EXTRA_LABELS.items() if col in rec.index and str(rec.get(col) or "").strip()]

@@ -257,6 +257,17 @@ def rerun_state(model: VersionModel, shown: np.ndarray, selected: str | None, ch
     }
 
 
+def record_bounds(model: VersionModel, record_id: str) -> list[float] | None:
+    """[west, south, east, north] of one record: around its site, or its partner countries (few or many)."""
+    if record_id in model.points:
+        lon, lat = model.points[record_id]
+        return [lon - 1.5, lat - 1.0, lon + 1.5, lat + 1.0]
+    boxes = [model.country_bounds[c] for c in model.partners.get(record_id, ()) if c in model.country_bounds]
+    if not boxes:
+        return None
+    return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
 def frame_bounds(model: VersionModel, shown_ids: Iterable[str], spec: FilterSpec, focus: Iterable[str] = (),
                  points: Iterable[tuple[float, float]] = ()) -> list[float] | None:
     """[west, south, east, north] around a filter's result, or None when nothing has a place.

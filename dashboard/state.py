@@ -290,6 +290,13 @@ def frame_result(spec: FilterSpec, bounds: tuple[float, float, float, float] | N
         ss[K_FRAME_SEQ] = ss.get(K_FRAME_SEQ, 0) + 1
 
 
+def frame_to(bounds: tuple[float, float, float, float]) -> None:
+    """Ask the map to fit these bounds once (a selection from the table, the changes list, "Zoom to it")."""
+    ss = st.session_state
+    ss[K_BOUNDS] = bounds
+    ss[K_FRAME_SEQ] = ss.get(K_FRAME_SEQ, 0) + 1
+
+
 def current_bounds() -> tuple[float, float, float, float] | None:
     return st.session_state.get(K_BOUNDS)
 

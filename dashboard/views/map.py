@@ -8,7 +8,6 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import briefing, data, details, map_model, settings, sidebar, state, timebar
@@ -133,13 +132,12 @@ def render() -> None:
     records = data.filtered(catalog, spec)
     names = catalog.partner_names()
 
-    pending = state.pop_pending_frame()
-    if pending is not None:
-        rec = catalog.record(pending)
-        if rec is not None and rec["label_lat"] is not None and not pd.isna(rec["label_lat"]):
-            state.select(pending, ((float(rec["label_lat"]), float(rec["label_lon"])), max(view.zoom, 4.5)))
-        else:
-            state.select(pending)
+    pending = state.pop_pending_frame()  # a table row, a change or "Zoom to it": select it and frame it
+    if pending is not None and catalog.record(pending) is not None:
+        state.select(pending)
+        bounds = map_model.record_bounds(data.map_version(catalog.version, catalog)[0], pending)
+        if bounds is not None:
+            state.frame_to(tuple(bounds))
         view = state.current()
 
     # Every element above the map is always emitted (an empty placeholder where nothing is shown), so the

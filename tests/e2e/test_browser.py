@@ -38,7 +38,7 @@ def map_ids(frame) -> list[str]:
 
 def settled_camera(frame, timeout: float = 30_000) -> dict:
     """The camera once the map has stopped moving (wheel zoom and drag end with an animation)."""
-    frame.wait_for_function("() => window.bbMap.loaded() && !window.bbMap.isMoving()", timeout=timeout)
+    frame.wait_for_function("() => !window.bbMap.isMoving()", timeout=timeout)
     return map_camera(frame)
 
 

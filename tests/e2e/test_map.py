@@ -101,7 +101,7 @@ def test_legend_shows_each_drawn_layer_in_its_form_and_toggles_it(page, app_url:
         assert forms.get(tie_keys[t]) == "fill"
     # every drawn outline layer and point symbol has its entry in the same form
     assert forms.get("project") == "outline" and forms.get("dialogue") == "outline"
-    assert forms.get("liaison_officer") == "point" and forms.get("coordination_point") == "point"
+    assert forms.get("liaison_officer") == "point" and forms.get("organisation") == "point"
     # toggling a legend entry hides that layer on the map (and shows it again)
     before = len(frame.evaluate("() => window.bbDebug.shownIds()"))
     seq = draw_seq(frame)
@@ -179,14 +179,12 @@ def test_time_playback_steps_the_as_of_day_and_the_map_follows(page, app_url: st
     # the first steps lie before most agreements: the map shows fewer records than today
     frame.wait_for_function("(n) => window.bbDebug.shownIds().length < n", arg=today, timeout=20_000)
     page.wait_for_function("(d) => { const m = location.search.match(/asof=([0-9-]+)/); return m && m[1] > d; }", arg=first, timeout=20_000)
-    page.get_by_role("button", name="⏸ Pause").click()
-    page.get_by_role("button", name="▶ Play").wait_for(timeout=20_000)
+    page.get_by_role("button", name="⏸ Pause").wait_for(timeout=20_000)  # the button says how to stop it
 
 
 def test_kiosk_cycle_advances_through_the_presets(page, app_url: str) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(app_url + "/?present=1&kiosk=5")
-    wait_map(page)
     page.wait_for_url(re.compile(r"regions=[a-z_]+"), timeout=30_000)
     first = re.search(r"regions=([a-z_,%C]+)", page.url).group(1)
     page.wait_for_function("(r) => { const m = location.search.match(/regions=([^&]+)/); return m && m[1] !== r; }", arg=first, timeout=30_000)
