@@ -28,8 +28,15 @@ def render_filters(catalog: Catalog, today: dt.date) -> state.ViewState:
     sb.markdown("### Filters")
     with sb.expander("Region presets", expanded=False):
         render_presets(st)
+    # Typing the start of a name and pressing Enter picks that one country. Streamlit's default search is
+    # fuzzy (the letters in order, anywhere in the label): "Mold" also matched "DeMOcratic RepubLic of the
+    # Congo (CoD)", and Enter then took the first row, "Select 2 matches". So: match from the start of the
+    # label (the name; the code stays in brackets after it), and no "Select all / N matches" row, so that
+    # Enter takes the first match ("Niger" gives Niger, not Niger and Nigeria). The price: a word inside a
+    # name ("Congo", "Gambia") is not found; the name's start ("Democratic", "The Gambia") is.
     sb.multiselect("Partner country", sorted(names, key=lambda c: names[c]), key=state.K_PARTNERS,
-                   format_func=lambda c: f"{names.get(c, c)} ({c})", placeholder="All partners (type to search)")
+                   format_func=lambda c: f"{names.get(c, c)} ({c})", placeholder="All partners (type a name's start)",
+                   filter_mode="prefix", select_all=False)
     sb.multiselect("Migratory route", list(ROUTES), key=state.K_ROUTES, format_func=ROUTES.get, placeholder="All routes")
     sb.multiselect("Instrument (map layers)", list(INSTRUMENT_BY_KEY), key=state.K_INSTRUMENTS,
                    format_func=lambda k: INSTRUMENT_BY_KEY[k].label, placeholder="All instruments")
