@@ -142,7 +142,8 @@ def encode(state: ViewState) -> dict[str, str]:
 import streamlit as st  # noqa: E402  (kept next to the only code that needs it)
 
 K_INIT = "bb_initialised"
-K_NOTICES = "bb_notices"
+K_NOTICES = "bb_notices"  # what the opening link asked for that could not be used; kept until dismissed
+K_DISMISS_NOTICES = "bb_dismiss_notices"  # the button that dismisses them
 K_PARTNERS, K_ROUTES, K_INSTRUMENTS, K_REGIONS, K_STATUS = "f_partners", "f_routes", "f_instruments", "f_regions", "f_status"
 K_ASOF_ON, K_ASOF, K_PERIOD_ON, K_PERIOD, K_TEXT = "f_asof_on", "f_asof", "f_period_on", "f_period", "f_text"
 K_SELECTED, K_CENTER, K_ZOOM, K_PRESENT, K_PARTNER = "v_selected", "v_center", "v_zoom", "v_present", "v_partner"
@@ -216,8 +217,14 @@ def sync_url(state: ViewState) -> None:
         st.query_params.from_dict(wanted)
 
 
-def pop_notices() -> list[str]:
-    return st.session_state.pop(K_NOTICES, []) or []
+def notices() -> list[str]:
+    """The opening link's notices, until the user dismisses them (the link is decoded once per session)."""
+    return list(st.session_state.get(K_NOTICES) or [])
+
+
+def dismiss_notices() -> None:
+    """Callback of the notices' dismiss button."""
+    st.session_state[K_NOTICES] = []
 
 
 def select(record_id: str | None, frame: tuple[tuple[float, float], float] | None = None) -> None:

@@ -132,12 +132,45 @@ def test_empty_result_says_so(toy: Path) -> None:
     assert any("No record matches" in i.value for i in at.info)
 
 
+def link_notice(at: AppTest) -> str | None:
+    """The text of the broken-link notice, if the page shows it."""
+    found = [w.value for w in at.warning if w.value.startswith("This link had parts that could not be used")]
+    return found[0] if found else None
+
+
 def test_invalid_url_parameters_are_ignored_with_a_notice(toy: Path) -> None:
     at = run({"partners": "SRB,NOPE", "asof": "tomorrow", "zoom": "banana", "bogus": "1", "sel": "ghost"})
-    assert "1 record" in captions(at) or "3 records" in captions(at)
-    toasts = " ".join(t.value for t in at.toast)
-    assert "NOPE" in toasts and "asof" in toasts and "zoom" in toasts and "bogus" in toasts and "ghost" in toasts
+    assert "3 records" in captions(at)  # the good part of the link (SRB) is kept
+    notice = link_notice(at)
+    assert notice is not None
+    assert "NOPE" in notice and "asof" in notice and "zoom" in notice and "bogus" in notice and "ghost" in notice
     assert not at.error
+
+
+def test_a_broken_link_notice_stays_on_every_page_until_dismissed(toy: Path) -> None:
+    at = run({"regions": "atlantis", "instruments": "operation"})
+    first = link_notice(at)
+    assert first is not None and "atlantis" in first
+    order = [n.type for n in at.main]  # document order: the notice comes before the page's own content
+    assert order.index("warning") < order.index("title")
+    at.run()
+    at.run()
+    assert link_notice(at) == first  # a toast was gone by now
+    at.switch_page("views/timeline.py").run()
+    assert link_notice(at) == first and at.title[0].value == "Timeline"
+    at.button(key="bb_dismiss_notices").click().run()
+    assert link_notice(at) is None and not at.exception
+    at.run()
+    at.switch_page("views/map.py").run()
+    assert link_notice(at) is None  # it does not come back for this link
+    assert "1 record: operations with executive powers" in captions(at)  # the usable part still applies
+
+
+def test_a_link_notice_shows_the_link_literally(toy: Path) -> None:
+    """A link's values are the link author's: markdown in them is shown as typed, not rendered."""
+    at = run({"partners": "[click](https://example.org)"})
+    notice = link_notice(at)
+    assert notice is not None and "](" not in notice and r"\[click\]\(https\:" in notice
 
 
 def test_broken_data_directory_gives_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
