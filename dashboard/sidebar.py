@@ -42,10 +42,15 @@ def render_filters(catalog: Catalog, today: dt.date) -> state.ViewState:
                    format_func=lambda k: INSTRUMENT_BY_KEY[k].label, placeholder="All instruments")
     sb.multiselect("Region", list(REGIONS), key=state.K_REGIONS, format_func=REGIONS.get, placeholder="All regions")
     sb.multiselect("Status", list(STATUSES), key=state.K_STATUS, format_func=STATUS_LABELS.get, placeholder="Any status")
-    if sb.checkbox("Only what was in force on a day", key=state.K_ASOF_ON):
-        sb.date_input("As of", key=state.K_ASOF, min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD")
+    if sb.checkbox("Only what was in force on a day", key=state.K_ASOF_ON, on_change=state.drop_as_of_problem):
+        state.keep_as_of_text()
+        # a text field, not st.date_input, so that Enter applies the typed day (see state.K_ASOF_TEXT)
+        sb.text_input("As of", key=state.K_ASOF_TEXT, on_change=state.apply_as_of_text, max_chars=10,
+                      placeholder="YYYY-MM-DD", help="Type a day as YYYY-MM-DD and press Enter")
+        if problem := state.as_of_problem():
+            sb.error(f"{problem}; still showing {state.current().spec.as_of}.")
     if sb.checkbox("Only what was active in a period", key=state.K_PERIOD_ON):
-        sb.date_input("Period", key=state.K_PERIOD, min_value=dt.date(1990, 1, 1), max_value=dt.date(2100, 12, 31), format="YYYY-MM-DD")
+        sb.date_input("Period", key=state.K_PERIOD, min_value=state.DAY_RANGE[0], max_value=state.DAY_RANGE[1], format="YYYY-MM-DD")
     sb.text_input("Search names and descriptions", key=state.K_TEXT, placeholder="e.g. Moldova, AFIC, Palanca")
     sb.button("Reset filters", on_click=state.reset_filters, args=(today,), width="stretch")
     return state.current()

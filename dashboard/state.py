@@ -40,8 +40,22 @@ def _list(value: str | list[str]) -> list[str]:
     return [v for v in (p.strip() for p in value.split(",")) if v]
 
 
+DAY_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))  # the days the date fields accept
+
+
 def _date(value: str) -> dt.date:
     return dt.date.fromisoformat(value.strip())
+
+
+def read_day(text: str) -> tuple[dt.date | None, str | None]:
+    """A typed day -> (date, None), or (None, what is wrong) when it is not a date in ``DAY_RANGE``."""
+    lo, hi = DAY_RANGE
+    expected = f"Type a date as YYYY-MM-DD, from {lo.isoformat()} to {hi.isoformat()}"
+    try:
+        day = _date(text)
+    except ValueError:
+        return None, expected
+    return (day, None) if lo <= day <= hi else (None, expected)
 
 
 def _member(params: Mapping[str, str | list[str]], param: str, known: set[str] | None, why: str, notices: list[str]) -> str | None:
@@ -146,6 +160,10 @@ K_NOTICES = "bb_notices"  # what the opening link asked for that could not be us
 K_DISMISS_NOTICES = "bb_dismiss_notices"  # the button that dismisses them
 K_PARTNERS, K_ROUTES, K_INSTRUMENTS, K_REGIONS, K_STATUS = "f_partners", "f_routes", "f_instruments", "f_regions", "f_status"
 K_ASOF_ON, K_ASOF, K_PERIOD_ON, K_PERIOD, K_TEXT = "f_asof_on", "f_asof", "f_period_on", "f_period", "f_text"
+# The as-of day is typed into a text field (K_ASOF_TEXT), not st.date_input: Streamlit's date field
+# commits only when it loses focus, and its key handler ignores Enter. A text input commits on Enter and on
+# blur. K_ASOF keeps the last good day, so a mistyped one leaves the filter as it was (K_ASOF_PROBLEM says why).
+K_ASOF_TEXT, K_ASOF_PROBLEM = "f_asof_text", "f_asof_problem"
 K_SELECTED, K_CENTER, K_ZOOM, K_PRESENT, K_PARTNER = "v_selected", "v_center", "v_zoom", "v_present", "v_partner"
 K_LAST_EVENT = "v_last_event"  # token of the last map event handled (a component value persists across reruns)
 K_OPENED_AT = "v_opened_at"  # when this session opened (UTC): the default "changes since"
@@ -170,6 +188,7 @@ def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
     ss[K_STATUS] = list(spec.statuses)
     ss[K_ASOF_ON] = spec.as_of is not None
     ss[K_ASOF] = spec.as_of or today
+    ss[K_ASOF_TEXT], ss[K_ASOF_PROBLEM] = ss[K_ASOF].isoformat(), None
     ss[K_PERIOD_ON] = bool(spec.period_start or spec.period_end)
     ss[K_PERIOD] = (spec.period_start or dt.date(2000, 1, 1), spec.period_end or today)
     ss[K_TEXT] = spec.text
@@ -262,8 +281,38 @@ def reset_filters(today: dt.date) -> None:
     ss[K_PARTNERS], ss[K_ROUTES], ss[K_REGIONS], ss[K_STATUS] = [], [], [], []
     ss[K_INSTRUMENTS] = []
     ss[K_ASOF_ON], ss[K_ASOF], ss[K_PERIOD_ON], ss[K_TEXT] = False, today, False, ""
+    ss[K_ASOF_TEXT], ss[K_ASOF_PROBLEM] = today.isoformat(), None
     ss[K_SELECTED] = None
     frame_map(DEFAULT_VIEW["center"], DEFAULT_VIEW["zoom"])
+
+
+def keep_as_of_text() -> None:
+    """Before the as-of field is drawn: it shows the day in use, unless a mistyped day waits to be corrected.
+    (Written on every run because Streamlit does not keep a field's value while it is not drawn: with the
+    checkbox off and on again the field came back with the first day of the session.)"""
+    ss = st.session_state
+    shown = ss[K_ASOF].isoformat()
+    # only when it differs: a write sends the value to the browser, over whatever is being typed there
+    if (not ss.get(K_ASOF_PROBLEM) or K_ASOF_TEXT not in ss) and ss.get(K_ASOF_TEXT) != shown:
+        ss[K_ASOF_TEXT], ss[K_ASOF_PROBLEM] = shown, None
+
+
+def drop_as_of_problem() -> None:
+    """Callback of the as-of checkbox: on or off, a mistyped day is forgotten (the last good one stays)."""
+    st.session_state[K_ASOF_PROBLEM] = None
+
+
+def apply_as_of_text() -> None:
+    """Callback of the as-of field (Enter or leaving it): use the typed day, or keep the last good one."""
+    ss = st.session_state
+    day, problem = read_day(str(ss.get(K_ASOF_TEXT) or ""))
+    ss[K_ASOF_PROBLEM] = problem
+    if day is not None:
+        ss[K_ASOF], ss[K_ASOF_TEXT] = day, day.isoformat()
+
+
+def as_of_problem() -> str | None:
+    return st.session_state.get(K_ASOF_PROBLEM)
 
 
 def set_partner(code: str | None) -> None:

@@ -3,6 +3,7 @@ invalid link parameters and a broken data directory."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -124,6 +125,32 @@ def test_text_and_as_of_filters(toy: Path) -> None:
     assert map_ids(at) == {"cp-kuch"} and "in force on 2021-06-15" in captions(at)
     at = run({"asof": "2021-07-15", "instruments": "coordination_point"})
     assert map_ids(at) == set()
+
+
+def test_typed_as_of_day_applies_and_a_mistyped_one_keeps_the_last(toy: Path) -> None:
+    at = run({"instruments": "coordination_point"})
+    at.checkbox(key="f_asof_on").check().run()
+    field = at.text_input(key="f_asof_text")
+    assert field.label == "As of" and field.value == dt.date.today().isoformat()
+    field.set_value("2021-06-15").run()  # in the browser: typed, then Enter
+    assert map_ids(at) == {"cp-kuch"} and "in force on 2021-06-15" in captions(at)
+    assert at.query_params["asof"] in ("2021-06-15", ["2021-06-15"])
+    at.text_input(key="f_asof_text").set_value("2021-13-01").run()
+    assert "in force on 2021-06-15" in captions(at) and map_ids(at) == {"cp-kuch"}
+    assert any("YYYY-MM-DD" in e.value and "still showing 2021-06-15" in e.value for e in at.sidebar.error)
+    at.text_input(key="f_asof_text").set_value("2021-07-15").run()
+    assert not at.sidebar.error and map_ids(at) == set()
+    # the field is gone while the checkbox is off, and comes back with the day in use
+    at.checkbox(key="f_asof_on").uncheck().run()
+    assert not [t for t in at.text_input if t.key == "f_asof_text"] and "in force" not in captions(at)
+    at.checkbox(key="f_asof_on").check().run()
+    assert at.text_input(key="f_asof_text").value == "2021-07-15" and "in force on 2021-07-15" in captions(at)
+    at.text_input(key="f_asof_text").set_value("soon").run()  # a mistyped day is forgotten when the box is ticked again
+    at.checkbox(key="f_asof_on").uncheck().run()
+    at.checkbox(key="f_asof_on").check().run()
+    assert at.text_input(key="f_asof_text").value == "2021-07-15" and not at.sidebar.error
+    next(b for b in at.button if b.label == "Reset filters").click().run()
+    assert "in force" not in captions(at) and not at.exception
 
 
 def test_empty_result_says_so(toy: Path) -> None:

@@ -42,3 +42,19 @@ def test_a_name_start_and_enter_picks_that_one_country(page, app_url: str, typed
     page.wait_for_function(SEARCHED, timeout=20_000)
     assert param(page, "partners") == [code]
     assert chosen(box) == [label]
+
+
+def test_a_typed_as_of_day_applies_on_enter(page, app_url: str) -> None:
+    """Streamlit's date field applied a typed day only when it lost focus; Enter did nothing."""
+    page.goto(app_url + "/")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("Only what was in force on a day").click()
+    page.wait_for_function("() => new URLSearchParams(location.search).has('asof')", timeout=20_000)  # today, by the tick
+    field = sidebar.get_by_label("As of", exact=True)
+    field.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("2020-01-15")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('asof') === '2020-01-15'", timeout=20_000)
+    assert field.evaluate("el => el === document.activeElement")  # applied while the cursor is still in the field
+    page.get_by_text("in force on 2020-01-15").first.wait_for(timeout=20_000)  # the view's sentence says so
