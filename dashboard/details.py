@@ -21,10 +21,11 @@ EXTRA_LABELS = {
 }
 
 
-def render_details(catalog: Catalog, record_id: str, names: Mapping[str, str]) -> None:
-    """Draw the panel; a record that no longer exists (data changed) says so instead."""
+def render_details(catalog: Catalog, record_id: str, names: Mapping[str, str], key: str = "close_details") -> None:
+    """Draw the panel; a record that no longer exists (data changed) says so instead. ``key`` names its
+    close button, so the panel can be shown in two places of a page."""
     rec = catalog.record(record_id)
-    st.button("Close details", key="close_details", on_click=state.select, args=(None,))
+    st.button("Close details", key=key, on_click=state.select, args=(None,))
     if rec is None:
         st.info(f"Record {record_id} is not in the current data.")
         return

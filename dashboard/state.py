@@ -171,6 +171,7 @@ K_SINCE = "v_changes_since"  # the changes panel's choice
 K_FRAME_SEQ = "v_frame_seq"  # counts the camera requests of the app (preset, selection, reset); the map applies each once
 K_PENDING_FRAME = "v_pending_frame"  # a row picked in the table: select and frame it on the next draw
 K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
+K_TABLE_PAGE, K_TABLE_FOR = "v_table_page", "v_table_for"  # the record table's page, and the filter it is paging
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 
@@ -323,8 +324,20 @@ def toggle_present() -> None:
     st.session_state[K_PRESENT] = not st.session_state.get(K_PRESENT, False)
 
 
+def fit_table_page(spec: FilterSpec, pages: int) -> int:
+    """Before the table's page control is drawn: page 1 for a new filter, else the page within 1..pages."""
+    ss = st.session_state
+    if ss.get(K_TABLE_FOR) != spec:
+        ss[K_TABLE_FOR], ss[K_TABLE_PAGE] = spec, 1
+    page = min(max(1, int(ss.get(K_TABLE_PAGE) or 1)), pages)
+    if ss.get(K_TABLE_PAGE) != page:
+        ss[K_TABLE_PAGE] = page
+    return page
+
+
 def queue_table_pick(table_key: str, ids: list[str]) -> None:
-    """Callback of the record table: remember the picked row's id; the page selects and frames it."""
+    """Callback of the record table: remember the picked row's id (``ids``: the rows of the page shown,
+    in order); the page selects and frames it."""
     event = st.session_state.get(table_key)
     rows = (event or {}).get("selection", {}).get("rows", []) if event else []
     if rows and rows[0] < len(ids):

@@ -8,9 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
-from tests.fixtures import write_dataset
+from tests.fixtures import base_tables, write_dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
@@ -18,6 +19,17 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 @pytest.fixture
 def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = write_dataset(tmp_path / "data")
+    monkeypatch.setenv("BB_DATA_DIR", str(d))
+    return d
+
+
+@pytest.fixture
+def many(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The toy dataset plus 450 study visits: 464 records, three pages of the record table."""
+    tables = base_tables()
+    visit = tables["events.csv"][0]
+    tables["events.csv"] += [{**visit, "id": f"ev-bulk-{n:03d}", "name": f"Bulk visit {n:03d}"} for n in range(450)]
+    d = write_dataset(tmp_path / "many", tables)
     monkeypatch.setenv("BB_DATA_DIR", str(d))
     return d
 
@@ -57,6 +69,53 @@ def test_default_render(toy: Path) -> None:
     assert map_ids(at) == {"wa-srb", "wa-ukr", "sa-alb-1", "sa-mda", "sa-ner", "op-alb", "cp-kuch", "lo-bel", "pr-eap", "rn-wb", "dl-rabat", "io-iom", "ev-visit"}
     assert at.metric[0].label == "Status agreements in force"
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 14
+
+
+def click_table_row(at: AppTest, row: int) -> AppTest:
+    """Click a row of the record table, as the browser reports it: the table's selection (its position on
+    the page shown) arrives as the widget's new value with the next run, and Streamlit calls on_select.
+    AppTest has no click for a dataframe, so the widget state is added to the run by hand."""
+    (table,) = at.dataframe
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=table.proto.id, string_value=json.dumps({"selection": {"rows": [row], "columns": [], "cells": []}})))
+    at._run(states)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_record_table_leads_with_names(toy: Path) -> None:
+    at = run({"sel": "cp-kuch"})
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Name", "Instrument", "Partners", "Start", "End", "Status", "Confidence", "ID"]
+    assert table.loc[table["ID"] == "cp-kuch", "Partners"].item() == "Country MDA, Country UKR"
+    assert not [n for n in at.main if n.type == "number_input"]  # one page: no page control
+    # the selected record's details sit between the table's heading and the table
+    order = [(n.type, getattr(n, "value", None)) for n in at.main]
+    heading = next(i for i, (t, v) in enumerate(order) if t == "subheader" and str(v).startswith("Records (14)"))
+    grid = next(i for i, (t, _) in enumerate(order) if t == "dataframe")
+    assert ("markdown", "#### CP Kuchurhan") in order[heading:grid]
+
+
+def test_record_table_pages_and_a_row_on_page_two_selects_its_record(many: Path) -> None:
+    at = run()
+    first = at.dataframe[0].value
+    assert len(first) == 200 and "464 records" in captions(at)
+    page = at.number_input(key="v_table_page")
+    assert (page.value, page.max) == (1, 3)
+    page.set_value(2).run()
+    second = at.dataframe[0].value
+    assert len(second) == 200 and not set(second["ID"]) & set(first["ID"])
+    assert "Page 2 of 3: rows 201–400 of 464" in captions(at)
+    picked = second.iloc[5]
+    click_table_row(at, 5)
+    assert at.query_params["sel"] in (picked["ID"], [picked["ID"]])
+    assert [m.value for m in at.markdown].count(f"#### {picked['Name']}") == 2  # beside the map and above the table
+    assert at.number_input(key="v_table_page").value == 2 and at.dataframe[0].value["ID"].tolist() == second["ID"].tolist()
+    at.number_input(key="v_table_page").set_value(3).run()
+    assert len(at.dataframe[0].value) == 64
+    # a new filter starts again at page 1
+    at.text_input(key="f_text").set_value("bulk").run()
+    assert at.number_input(key="v_table_page").value == 1 and "450 records" in captions(at)
 
 
 def test_deep_link_reproduces_the_view(toy: Path) -> None:
