@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import data, settings, sidebar, state
+from dashboard import data, notices, settings, sidebar, state
 
 # Presentation mode (for meetings) starts with the sidebar collapsed; the preset buttons sit above the map.
 st.set_page_config(page_title="Beyond Borders", layout="wide",
@@ -25,8 +25,6 @@ if loaded.catalog is None:
 catalog = loaded.catalog
 today = dt.date.today()
 state.init_session(set(catalog.partners["code"]), set(catalog.records["id"]), today)
-for notice in state.pop_notices():
-    st.toast(notice)
 
 
 @st.fragment(run_every=settings.refresh_seconds() or None)
@@ -66,6 +64,7 @@ DARK_CSS = """<style>
 view = sidebar.render_filters(catalog, today)
 with st.container():
     freshness(loaded.version)
+    notices.render_link_notices()
     if loaded.problem:
         st.warning(
             f"Showing the last good data (version {catalog.version}). The newest data has problems and was not "

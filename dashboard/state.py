@@ -44,8 +44,22 @@ def _list(value: str | list[str]) -> list[str]:
     return [v for v in (p.strip() for p in value.split(",")) if v]
 
 
+DAY_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))  # the days the date fields accept
+
+
 def _date(value: str) -> dt.date:
     return dt.date.fromisoformat(value.strip())
+
+
+def read_day(text: str) -> tuple[dt.date | None, str | None]:
+    """A typed day -> (date, None), or (None, what is wrong) when it is not a date in ``DAY_RANGE``."""
+    lo, hi = DAY_RANGE
+    expected = f"Type a date as YYYY-MM-DD, from {lo.isoformat()} to {hi.isoformat()}"
+    try:
+        day = _date(text)
+    except ValueError:
+        return None, expected
+    return (day, None) if lo <= day <= hi else (None, expected)
 
 
 def _member(params: Mapping[str, str | list[str]], param: str, known: set[str] | None, why: str, notices: list[str]) -> str | None:
@@ -163,9 +177,14 @@ def encode(state: ViewState) -> dict[str, str]:
 import streamlit as st  # noqa: E402  (kept next to the only code that needs it)
 
 K_INIT = "bb_initialised"
-K_NOTICES = "bb_notices"
+K_NOTICES = "bb_notices"  # what the opening link asked for that could not be used; kept until dismissed
+K_DISMISS_NOTICES = "bb_dismiss_notices"  # the button that dismisses them
 K_PARTNERS, K_ROUTES, K_INSTRUMENTS, K_REGIONS, K_STATUS = "f_partners", "f_routes", "f_instruments", "f_regions", "f_status"
 K_ASOF_ON, K_ASOF, K_PERIOD_ON, K_PERIOD, K_TEXT = "f_asof_on", "f_asof", "f_period_on", "f_period", "f_text"
+# The as-of day is typed into a text field (K_ASOF_TEXT), not st.date_input: Streamlit's date field
+# commits only when it loses focus, and its key handler ignores Enter. A text input commits on Enter and on
+# blur. K_ASOF keeps the last good day, so a mistyped one leaves the filter as it was (K_ASOF_PROBLEM says why).
+K_ASOF_TEXT, K_ASOF_PROBLEM = "f_asof_text", "f_asof_problem"
 K_SELECTED, K_CENTER, K_ZOOM, K_PRESENT, K_PARTNER = "v_selected", "v_center", "v_zoom", "v_present", "v_partner"
 K_LAST_EVENT = "v_last_event"  # token of the last map event handled (a component value persists across reruns)
 K_OPENED_AT = "v_opened_at"  # when this session opened (UTC): the default "changes since"
@@ -188,6 +207,7 @@ K_PARTNER_BOX = "w_partner"
 # bytes the download buttons already hold, kept so that a rerun of the same view still offers them all.
 K_EXPORT_FILES = "v_export_files"
 K_DECK_FILE = "v_deck_file"  # the deck prepared from the collected views, likewise
+K_TABLE_PAGE, K_TABLE_FOR = "v_table_page", "v_table_for"  # the record table's page, and the filter it is paging
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 
@@ -205,6 +225,7 @@ def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
     ss[K_STATUS] = list(spec.statuses)
     ss[K_ASOF_ON] = spec.as_of is not None
     ss[K_ASOF] = spec.as_of or today
+    ss[K_ASOF_TEXT], ss[K_ASOF_PROBLEM] = ss[K_ASOF].isoformat(), None
     ss[K_PERIOD_ON] = bool(spec.period_start or spec.period_end)
     ss[K_PERIOD] = (spec.period_start or dt.date(2000, 1, 1), spec.period_end or today)
     ss[K_TEXT] = spec.text
@@ -257,8 +278,14 @@ def sync_url(state: ViewState) -> None:
         st.query_params.from_dict(wanted)
 
 
-def pop_notices() -> list[str]:
-    return st.session_state.pop(K_NOTICES, []) or []
+def notices() -> list[str]:
+    """The opening link's notices, until the user dismisses them (the link is decoded once per session)."""
+    return list(st.session_state.get(K_NOTICES) or [])
+
+
+def dismiss_notices() -> None:
+    """Callback of the notices' dismiss button."""
+    st.session_state[K_NOTICES] = []
 
 
 def select(record_id: str | None, frame: tuple[tuple[float, float], float] | None = None) -> None:
@@ -327,8 +354,38 @@ def reset_filters(today: dt.date) -> None:
     ss[K_PARTNERS], ss[K_ROUTES], ss[K_REGIONS], ss[K_STATUS] = [], [], [], []
     ss[K_INSTRUMENTS] = []
     ss[K_ASOF_ON], ss[K_ASOF], ss[K_PERIOD_ON], ss[K_TEXT] = False, today, False, ""
+    ss[K_ASOF_TEXT], ss[K_ASOF_PROBLEM] = today.isoformat(), None
     ss[K_SELECTED] = None
     ss[K_FRAMED] = None  # frame the whole result again
+
+
+def keep_as_of_text() -> None:
+    """Before the as-of field is drawn: it shows the day in use, unless a mistyped day waits to be corrected.
+    (Written on every run because Streamlit does not keep a field's value while it is not drawn: with the
+    checkbox off and on again the field came back with the first day of the session.)"""
+    ss = st.session_state
+    shown = ss[K_ASOF].isoformat()
+    # only when it differs: a write sends the value to the browser, over whatever is being typed there
+    if (not ss.get(K_ASOF_PROBLEM) or K_ASOF_TEXT not in ss) and ss.get(K_ASOF_TEXT) != shown:
+        ss[K_ASOF_TEXT], ss[K_ASOF_PROBLEM] = shown, None
+
+
+def drop_as_of_problem() -> None:
+    """Callback of the as-of checkbox: on or off, a mistyped day is forgotten (the last good one stays)."""
+    st.session_state[K_ASOF_PROBLEM] = None
+
+
+def apply_as_of_text() -> None:
+    """Callback of the as-of field (Enter or leaving it): use the typed day, or keep the last good one."""
+    ss = st.session_state
+    day, problem = read_day(str(ss.get(K_ASOF_TEXT) or ""))
+    ss[K_ASOF_PROBLEM] = problem
+    if day is not None:
+        ss[K_ASOF], ss[K_ASOF_TEXT] = day, day.isoformat()
+
+
+def as_of_problem() -> str | None:
+    return st.session_state.get(K_ASOF_PROBLEM)
 
 
 def set_partner(code: str | None) -> None:
@@ -339,8 +396,20 @@ def toggle_present() -> None:
     st.session_state[K_PRESENT] = not st.session_state.get(K_PRESENT, False)
 
 
+def fit_table_page(spec: FilterSpec, pages: int) -> int:
+    """Before the table's page control is drawn: page 1 for a new filter, else the page within 1..pages."""
+    ss = st.session_state
+    if ss.get(K_TABLE_FOR) != spec:
+        ss[K_TABLE_FOR], ss[K_TABLE_PAGE] = spec, 1
+    page = min(max(1, int(ss.get(K_TABLE_PAGE) or 1)), pages)
+    if ss.get(K_TABLE_PAGE) != page:
+        ss[K_TABLE_PAGE] = page
+    return page
+
+
 def queue_table_pick(table_key: str, ids: list[str]) -> None:
-    """Callback of the record table: remember the picked row's id; the page selects and frames it."""
+    """Callback of the record table: remember the picked row's id (``ids``: the rows of the page shown,
+    in order); the page selects and frames it."""
     event = st.session_state.get(table_key)
     rows = (event or {}).get("selection", {}).get("rows", []) if event else []
     if rows and rows[0] < len(ids):
@@ -401,79 +470,3 @@ def wants_presentation() -> bool:
     if st.session_state.get(K_INIT):
         return bool(st.session_state.get(K_PRESENT))
     return str(st.query_params.get(P_PRESENT, "")) in ("1", "true", "yes")
-
-
-# --- time playback and the kiosk cycle (dashboard.timebar) ----------------------------------------------
-
-import time  # noqa: E402
-
-
-def sync_time_slider(days: list[dt.date]) -> None:
-    """Show the as-of day on the slider (the step at or before it; the last step when no day is set)."""
-    ss = st.session_state
-    asof = ss.get(K_ASOF) if ss.get(K_ASOF_ON) else None
-    ss[K_TIME] = days[-1] if asof is None else max((d for d in days if d <= asof), default=days[0])
-
-
-def time_slider_moved() -> None:
-    """Callback of the slider: the chosen step becomes the as-of day; a drag stops playback."""
-    ss = st.session_state
-    ss[K_ASOF_ON], ss[K_ASOF], ss[K_PLAYING] = True, ss[K_TIME], False
-
-
-def is_playing() -> bool:
-    return bool(st.session_state.get(K_PLAYING))
-
-
-def toggle_play(days: list[dt.date]) -> None:
-    """Callback of Play/Pause. Play starts from the first step when the as-of day is off or already at the end."""
-    ss = st.session_state
-    if ss.get(K_PLAYING):
-        ss[K_PLAYING] = False
-        return
-    asof = ss.get(K_ASOF) if ss.get(K_ASOF_ON) else None
-    start = days[0] if asof is None or asof >= days[-1] else asof
-    ss[K_ASOF_ON], ss[K_ASOF], ss[K_PLAYING], ss[K_LAST_STEP] = True, start, True, time.monotonic()
-
-
-def step_time(days: list[dt.date], every: float = 1.5) -> bool:
-    """One playback step when one is due: the next step's day; playback stops after the last. True if it moved."""
-    ss = st.session_state
-    now = time.monotonic()
-    if now - ss.get(K_LAST_STEP, 0.0) < every * 0.9:  # the fragment also runs with every page run: not a step
-        return False
-    if not ss.get(K_ASOF_ON):  # started elsewhere (the timeline page): from the first step
-        ss[K_ASOF_ON], ss[K_ASOF], ss[K_LAST_STEP] = True, days[0], now
-        return True
-    later = [d for d in days if d > ss.get(K_ASOF, days[0])]
-    if not later:
-        ss[K_PLAYING] = False
-        return True
-    ss[K_ASOF], ss[K_LAST_STEP] = later[0], now
-    return True
-
-
-def kiosk_due(every: float) -> bool:
-    """True when the kiosk cycle should show the next preset (not on the page run that starts the timer)."""
-    ss = st.session_state
-    now = time.monotonic()
-    if K_KIOSK_AT not in ss:
-        ss[K_KIOSK_AT] = now
-        return False
-    if now - ss[K_KIOSK_AT] < every * 0.9:
-        return False
-    ss[K_KIOSK_AT] = now
-    return True
-
-
-def next_kiosk_preset(labels: list[str]) -> str:
-    ss = st.session_state
-    n = int(ss.get(K_KIOSK_NEXT, 0)) % len(labels)
-    ss[K_KIOSK_NEXT] = n + 1
-    return labels[n]
-
-
-def start_playback_from_timeline() -> None:
-    """The timeline's Play: the map page starts playback from its first step (the slider knows the steps)."""
-    ss = st.session_state
-    ss[K_ASOF_ON], ss[K_PLAYING], ss[K_LAST_STEP] = False, True, 0.0

@@ -17,7 +17,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import state, state_time
 from dashboard.style import PRESETS
 from geo import Catalog
 
@@ -39,20 +39,20 @@ def steps(catalog: Catalog, today: dt.date) -> list[dt.date]:
 def render_time_bar(catalog: Catalog, today: dt.date, where=st) -> None:
     """The as-of slider and its Play/Pause button (one row under the map)."""
     days = steps(catalog, today)
-    state.sync_time_slider(days)
+    state_time.sync_time_slider(days)
     play, slider = where.columns([1, 7], vertical_alignment="center")
-    playing = state.is_playing()
-    play.button("⏸ Pause" if playing else "▶ Play", key="time_play", on_click=state.toggle_play, args=(days,),
+    playing = state_time.is_playing()
+    play.button("⏸ Pause" if playing else "▶ Play", key="time_play", on_click=state_time.toggle_play, args=(days,),
                 width="stretch", help="Step the as-of day through the history, half a year every "
                                       f"{STEP_SECONDS:g} s; the map, the figures and the table follow")
     slider.select_slider("As of (drag, or press Play)", options=days, key=state.K_TIME, format_func=lambda d: d.isoformat(),
-                         on_change=state.time_slider_moved, label_visibility="collapsed")
+                         on_change=state_time.time_slider_moved, label_visibility="collapsed")
     _advance(days)
 
 
 @st.fragment(run_every=STEP_SECONDS)
 def _advance(days: list[dt.date]) -> None:
-    if state.is_playing() and state.step_time(days):
+    if state_time.is_playing() and state_time.step_time(days):
         st.rerun(scope="app")
 
 
@@ -67,8 +67,8 @@ def render_kiosk(where=st) -> None:
 def _cycle_every(seconds: float) -> None:
     @st.fragment(run_every=seconds)
     def cycle() -> None:
-        if state.kiosk_due(seconds):
-            label = state.next_kiosk_preset(list(PRESETS))
+        if state_time.kiosk_due(seconds):
+            label = state_time.next_kiosk_preset(list(PRESETS))
             preset = PRESETS[label]
             state.apply_preset(preset["regions"], preset["center"], preset["zoom"])
             st.rerun(scope="app")

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import briefing, data, details, map_model, settings, sidebar, state, timebar
+from dashboard import briefing, data, details, map_model, record_table, settings, sidebar, state, state_time, timebar
 from dashboard.figures import MapView, kpis
 from dashboard.live_map import Frame, live_map
 from dashboard.style import PRESETS
-from geo import INSTRUMENT_BY_KEY, STATUS_LABELS, route_partners
+from geo import INSTRUMENT_BY_KEY, route_partners
 
 MAP_KEY = "situation_map"
 # Short labels fit six figures in a row down to 1280 px; the help says what each counts.
@@ -180,7 +180,7 @@ def render() -> None:
     focus = set(spec.partners) | set(map_view.route_countries)
     if spec.regions:
         focus |= {c for c, r in zip(catalog.partners["code"], catalog.partners["region"], strict=True) if r in spec.regions}
-    if state.needs_framing(spec) and state.is_playing():  # playback: the map holds its frame while the days go by
+    if state.needs_framing(spec) and state_time.is_playing():  # playback: the map holds its frame while the days go by
         state.frame_result(spec, None)
     if state.needs_framing(spec):  # every filter change frames the map on its result (a link's own camera is kept)
         entries = [tuple(model.payload["routes"][r]["entry"]) for r in spec.routes if r in model.payload["routes"]]
@@ -216,16 +216,32 @@ def render() -> None:
 
     render_export_panel(catalog, view, map_view)
 
-    table = records[["id", "instrument", "name", "partners", "start", "end", "status", "confidence"]].copy()
-    table["instrument"] = table["instrument"].map(lambda k: INSTRUMENT_BY_KEY[k].label)
-    table["partners"] = table["partners"].map(lambda ps: ", ".join(names.get(p, p) for p in ps))
-    table["status"] = table["status"].map(STATUS_LABELS.get)
-    table.insert(0, "sel", ["▶" if rid == view.selected else "" for rid in table["id"]])
-    ids = list(table["id"])
-    st.subheader(f"Records ({len(table)})")
-    st.dataframe(table, key=TABLE_KEY, on_select=lambda: state.queue_table_pick(TABLE_KEY, ids), selection_mode="single-row",
-                 hide_index=True, width="stretch",
-                 column_config={"sel": st.column_config.TextColumn("", width="small"), "id": st.column_config.TextColumn("id")})
+    render_record_table(catalog, records, view, names)
+
+
+def render_record_table(catalog, records, view: state.ViewState, names: dict[str, str]) -> None:
+    """The records one page at a time (record_table.PAGE_SIZE rows), with the picked record's details on top."""
+    st.subheader(f"Records ({len(records)})")
+    # The details again, right where the user just clicked a row (the panel beside the map is a screen away).
+    # The container is always emitted, so the table below keeps its place whether or not it has content.
+    with st.container():
+        if view.selected:
+            with st.container(border=True):
+                details.render_details(catalog, view.selected, names, key_suffix="_table")
+    pages = record_table.page_count(len(records))
+    page = state.fit_table_page(view.spec, pages)
+    if pages > 1:
+        pick, where = st.columns([1, 4], vertical_alignment="bottom")
+        page = int(pick.number_input("Page", min_value=1, max_value=pages, step=1, key=state.K_TABLE_PAGE))
+        start, stop = record_table.page_bounds(len(records), page)
+        where.caption(f"Page {page} of {pages}: rows {start + 1:,}–{stop:,} of {len(records):,}")
+    table = record_table.table_page(records, names, page)
+    ids = list(table[record_table.ID])
+    # one widget per page: a row's selection is a position on its page, and a fresh page has none, so a
+    # click on the same position of another page is a change (and fires the callback) too
+    key = f"{TABLE_KEY}_{page}"
+    st.dataframe(table, key=key, on_select=lambda: state.queue_table_pick(key, ids), selection_mode="single-row",
+                 hide_index=True, width="stretch", column_config={record_table.ID: st.column_config.TextColumn(width="small")})
 
 
 render()

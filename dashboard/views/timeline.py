@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import data, state, state_time
 from dashboard.figures import build_timeline
 
 
@@ -23,7 +23,7 @@ def render() -> None:
                "Set 'Only what was in force on a day' in the sidebar to mark a day and filter the map to it.")
     if st.button("▶ Play this history on the map", key="timeline_play",
                  help="Opens the situation map and steps the as-of day through the years; the map follows"):
-        state.start_playback_from_timeline()
+        state_time.start_playback_from_timeline()
         st.switch_page("views/map.py")
     fig = build_timeline(records, view.spec.as_of, dt.date.today())
     st.plotly_chart(fig, key="timeline", width="stretch", config={"displaylogo": False})

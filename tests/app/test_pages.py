@@ -3,15 +3,17 @@ invalid link parameters and a broken data directory."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
 
 from dashboard import live_map, map_model
 from geo import load_catalog
-from tests.fixtures import write_dataset
+from tests.fixtures import base_tables, write_dataset
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 
@@ -19,6 +21,17 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 @pytest.fixture
 def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = write_dataset(tmp_path / "data")
+    monkeypatch.setenv("BB_DATA_DIR", str(d))
+    return d
+
+
+@pytest.fixture
+def many(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The toy dataset plus 450 study visits: 464 records, three pages of the record table."""
+    tables = base_tables()
+    visit = tables["events.csv"][0]
+    tables["events.csv"] += [{**visit, "id": f"ev-bulk-{n:03d}", "name": f"Bulk visit {n:03d}"} for n in range(450)]
+    d = write_dataset(tmp_path / "many", tables)
     monkeypatch.setenv("BB_DATA_DIR", str(d))
     return d
 
@@ -69,6 +82,53 @@ def test_default_render(toy: Path) -> None:
     assert map_ids(at) == {"wa-srb", "wa-ukr", "sa-alb-1", "sa-mda", "sa-ner", "op-alb", "cp-kuch", "lo-bel", "pr-eap", "rn-wb", "dl-rabat", "io-iom", "ev-visit"}
     assert at.metric[0].label == "Agreements in force"
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 14
+
+
+def click_table_row(at: AppTest, row: int) -> AppTest:
+    """Click a row of the record table, as the browser reports it: the table's selection (its position on
+    the page shown) arrives as the widget's new value with the next run, and Streamlit calls on_select.
+    AppTest has no click for a dataframe, so the widget state is added to the run by hand."""
+    (table,) = at.dataframe
+    states = at._tree.get_widget_states()
+    states.widgets.append(WidgetState(id=table.proto.id, string_value=json.dumps({"selection": {"rows": [row], "columns": [], "cells": []}})))
+    at._run(states)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_record_table_leads_with_names(toy: Path) -> None:
+    at = run({"sel": "cp-kuch"})
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Name", "Instrument", "Partners", "Start", "End", "Status", "Confidence", "ID"]
+    assert table.loc[table["ID"] == "cp-kuch", "Partners"].item() == "Country MDA, Country UKR"
+    assert not [n for n in at.main if n.type == "number_input"]  # one page: no page control
+    # the selected record's details sit between the table's heading and the table
+    order = [(n.type, getattr(n, "value", None)) for n in at.main]
+    heading = next(i for i, (t, v) in enumerate(order) if t == "subheader" and str(v).startswith("Records (14)"))
+    grid = next(i for i, (t, _) in enumerate(order) if t == "dataframe")
+    assert ("markdown", "#### CP Kuchurhan") in order[heading:grid]
+
+
+def test_record_table_pages_and_a_row_on_page_two_selects_its_record(many: Path) -> None:
+    at = run()
+    first = at.dataframe[0].value
+    assert len(first) == 200 and "464 records" in captions(at)
+    page = at.number_input(key="v_table_page")
+    assert (page.value, page.max) == (1, 3)
+    page.set_value(2).run()
+    second = at.dataframe[0].value
+    assert len(second) == 200 and not set(second["ID"]) & set(first["ID"])
+    assert "Page 2 of 3: rows 201–400 of 464" in captions(at)
+    picked = second.iloc[5]
+    click_table_row(at, 5)
+    assert at.query_params["sel"] in (picked["ID"], [picked["ID"]])
+    assert [m.value for m in at.markdown].count(f"#### {picked['Name']}") == 2  # beside the map and above the table
+    assert at.number_input(key="v_table_page").value == 2 and at.dataframe[0].value["ID"].tolist() == second["ID"].tolist()
+    at.number_input(key="v_table_page").set_value(3).run()
+    assert len(at.dataframe[0].value) == 64
+    # a new filter starts again at page 1
+    at.text_input(key="f_text").set_value("bulk").run()
+    assert at.number_input(key="v_table_page").value == 1 and "450 records" in captions(at)
 
 
 def test_deep_link_reproduces_the_view(toy: Path) -> None:
@@ -157,18 +217,77 @@ def test_text_and_as_of_filters(toy: Path) -> None:
     assert map_ids(at) == set()
 
 
+def test_typed_as_of_day_applies_and_a_mistyped_one_keeps_the_last(toy: Path) -> None:
+    at = run({"instruments": "coordination_point"})
+    at.checkbox(key="f_asof_on").check().run()
+    field = at.text_input(key="f_asof_text")
+    assert field.label == "As of" and field.value == dt.date.today().isoformat()
+    field.set_value("2021-06-15").run()  # in the browser: typed, then Enter
+    assert map_ids(at) == {"cp-kuch"} and "in force on 2021-06-15" in captions(at)
+    assert at.query_params["asof"] in ("2021-06-15", ["2021-06-15"])
+    at.text_input(key="f_asof_text").set_value("2021-13-01").run()
+    assert "in force on 2021-06-15" in captions(at) and map_ids(at) == {"cp-kuch"}
+    assert any("YYYY-MM-DD" in e.value and "still showing 2021-06-15" in e.value for e in at.sidebar.error)
+    at.text_input(key="f_asof_text").set_value("2021-07-15").run()
+    assert not at.sidebar.error and map_ids(at) == set()
+    # the field is gone while the checkbox is off, and comes back with the day in use
+    at.checkbox(key="f_asof_on").uncheck().run()
+    assert not [t for t in at.text_input if t.key == "f_asof_text"] and "in force" not in captions(at)
+    at.checkbox(key="f_asof_on").check().run()
+    assert at.text_input(key="f_asof_text").value == "2021-07-15" and "in force on 2021-07-15" in captions(at)
+    at.text_input(key="f_asof_text").set_value("soon").run()  # a mistyped day is forgotten when the box is ticked again
+    at.checkbox(key="f_asof_on").uncheck().run()
+    at.checkbox(key="f_asof_on").check().run()
+    assert at.text_input(key="f_asof_text").value == "2021-07-15" and not at.sidebar.error
+    next(b for b in at.button if b.label == "Reset filters").click().run()
+    assert "in force" not in captions(at) and not at.exception
+
+
 def test_empty_result_says_so(toy: Path) -> None:
     at = run({"q": "zanzibar"})
     assert "0 records" in captions(at)
     assert any("No record matches" in i.value for i in at.info)
 
 
+def link_notice(at: AppTest) -> str | None:
+    """The text of the broken-link notice, if the page shows it."""
+    found = [w.value for w in at.warning if w.value.startswith("This link had parts that could not be used")]
+    return found[0] if found else None
+
+
 def test_invalid_url_parameters_are_ignored_with_a_notice(toy: Path) -> None:
     at = run({"partners": "SRB,NOPE", "asof": "tomorrow", "zoom": "banana", "bogus": "1", "sel": "ghost"})
-    assert "1 record" in captions(at) or "3 records" in captions(at)
-    toasts = " ".join(t.value for t in at.toast)
-    assert "NOPE" in toasts and "asof" in toasts and "zoom" in toasts and "bogus" in toasts and "ghost" in toasts
+    assert "3 records" in captions(at)  # the good part of the link (SRB) is kept
+    notice = link_notice(at)
+    assert notice is not None
+    assert "NOPE" in notice and "asof" in notice and "zoom" in notice and "bogus" in notice and "ghost" in notice
     assert not at.error
+
+
+def test_a_broken_link_notice_stays_on_every_page_until_dismissed(toy: Path) -> None:
+    at = run({"regions": "atlantis", "instruments": "operation"})
+    first = link_notice(at)
+    assert first is not None and "atlantis" in first
+    order = [n.type for n in at.main]  # document order: the notice comes before the page's own content
+    assert order.index("warning") < order.index("title")
+    at.run()
+    at.run()
+    assert link_notice(at) == first  # a toast was gone by now
+    at.switch_page("views/timeline.py").run()
+    assert link_notice(at) == first and at.title[0].value == "Timeline"
+    at.button(key="bb_dismiss_notices").click().run()
+    assert link_notice(at) is None and not at.exception
+    at.run()
+    at.switch_page("views/map.py").run()
+    assert link_notice(at) is None  # it does not come back for this link
+    assert "1 record: operations with executive powers" in captions(at)  # the usable part still applies
+
+
+def test_a_link_notice_shows_the_link_literally(toy: Path) -> None:
+    """A link's values are the link author's: markdown in them is shown as typed, not rendered."""
+    at = run({"partners": "[click](https://example.org)"})
+    notice = link_notice(at)
+    assert notice is not None and "](" not in notice and r"\[click\]\(https\:" in notice
 
 
 def test_broken_data_directory_gives_a_clear_message(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

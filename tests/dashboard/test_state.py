@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dashboard.state import ViewState, decode, encode
+from dashboard.state import ViewState, decode, encode, read_day
 from geo import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUSES, FilterSpec
 
 PARTNERS = {"ALB", "SRB", "MDA"}
@@ -41,6 +42,19 @@ def test_invalid_parameters_are_dropped_with_notices() -> None:
     text = " | ".join(notices)
     for word in ("XXX", "nowhere", "asof=yesterday", "sel=ghost", "centre", "zoom", "country=ZZZ", "utm_source"):
         assert word in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [("2024-05-01", dt.date(2024, 5, 1)), (" 2024-05-01 ", dt.date(2024, 5, 1)), ("1990-01-01", dt.date(1990, 1, 1)),
+     ("2024-02-30", None), ("2024-5-1", None), ("yesterday", None), ("", None), ("1989-12-31", None), ("2101-01-01", None)],
+)
+def test_a_typed_day_is_read_or_refused_with_the_expected_form(typed: str, day: dt.date | None) -> None:
+    got, problem = read_day(typed)
+    assert got == day
+    assert (problem is None) == (day is not None)
+    if problem:
+        assert "YYYY-MM-DD" in problem and "1990-01-01" in problem
 
 
 def test_repeated_parameters_are_accepted() -> None:
