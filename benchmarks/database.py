@@ -11,7 +11,6 @@ Run: ``.venv/bin/python benchmarks/database.py [--sizes 10000,100000]``. Prints 
 from __future__ import annotations
 
 import argparse
-import csv
 import shutil
 import statistics
 import sys
@@ -25,12 +24,11 @@ sys.path.insert(0, str(ROOT))
 import psycopg  # noqa: E402
 
 import geo  # noqa: E402
+from benchmarks.synthetic import synthetic  # noqa: E402
 from geo import DirectorySource, PostgresSource, db  # noqa: E402
 from geo.__main__ import main as cli  # noqa: E402
 from geo.validate import check_tables, read_all  # noqa: E402
 from tests import pgcluster  # noqa: E402
-
-SYNTHETIC_FILES = ("events.csv", "operations.csv", "organisations.csv", "risk_networks.csv", "liaison_officers.csv")
 
 
 def median_ms(fn, n: int) -> float:
@@ -46,29 +44,6 @@ def timed(fn) -> tuple[float, object]:
     t = time.perf_counter()
     out = fn()
     return time.perf_counter() - t, out
-
-
-def synthetic(target: Path, size: int) -> Path:
-    """The shipped data plus ``size`` records copied from located records (new ids), spread over four files."""
-    shutil.copytree(geo.settings.DEFAULT_DATA_DIR, target)
-    sources = {}
-    for name in SYNTHETIC_FILES:
-        with (target / name).open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-        if any(r.get("lat") for r in rows):
-            sources[name] = rows
-    per_file = size // len(sources)
-    for name, rows in sources.items():
-        path = target / name
-        header = list(rows[0])
-        located = [r for r in rows if r.get("lat")]
-        with path.open("a", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, header, lineterminator="\n")
-            for n in range(per_file):
-                base = located[n % len(located)]
-                writer.writerow({**base, "id": f"{base['id']}-s{n}", "name": f"{base['name']} #{n}", "parent": ""}
-                                if "parent" in base else {**base, "id": f"{base['id']}-s{n}", "name": f"{base['name']} #{n}"})
-    return target
 
 
 def main() -> None:
