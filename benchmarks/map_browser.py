@@ -28,8 +28,9 @@ the last draw call, from navigation start (open) or from the click's ``pointerdo
 WebGL the task that issues a frame's draw calls then waits for SwiftShader to rasterise it (a main-thread
 long task of 0.2-0.7 s here), so the time of the last draw call itself would leave out the last frame's cost:
 
-- app: the component's ``drawSeq`` increased and its ``stateKey`` changed (it sets them after MapLibre's
-  ``idle`` for the new state), ``bbMap.loaded()`` and not ``bbMap.isMoving()``;
+- app (a 2D canvas, no WebGL): the component's ``drawSeq`` increased and its ``stateKey`` changed (it sets
+  them once the new state is painted), the camera is still, and no other paint came for two animation
+  frames; the figure is the animation frame after its last paint (``paintedAt``), like the peers' glDone;
 - pydeck: the page received the rerun's message carrying the deck element (a delta, or Streamlit's cache
   reference to a delta it sent before), then deck.gl drew (it redraws on the animation frame after its
   props change);
@@ -61,7 +62,6 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from benchmarks.synthetic import synthetic  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, RequestLog, start_app  # noqa: E402
 
-LIVE_MAP = "iframe[title='dashboard.live_map.live_map']"
 VIEWPORT = {"width": 1500, "height": 1000}
 REGIONS = ("Western Balkans", "Sahel")  # the app's preset labels, and the peers' radio labels (geo.REGIONS)
 FLOOR_APP = 'import streamlit as st\nst.set_page_config(layout="wide")\nst.write("floor-ready")\n'
@@ -95,14 +95,20 @@ SETTLED = """(a) => { const b = window.__bb; const ready = (READY)(a);
   if (!ready || (a.k !== null && !(b.ws.length > a.k && b.glLast > b.ws[a.k])) || !(b.glDone > b.glLast)) { b.still = -1; return false; }
   if (b.still !== b.gl) { b.still = b.gl; b.quiet = 0; return false; }
   return ++b.quiet >= 2; }"""
-APP_READY = """(a) => !!(window.bbMap && document.body.dataset.stateKey && +document.body.dataset.drawSeq > a.seq
-  && document.body.dataset.stateKey !== a.key && bbMap.loaded() && !bbMap.isMoving())"""
+# The app paints a 2D canvas (no WebGL): it is drawn when its draw counter passed the one before the change, its
+# state is the new one, the camera is still, and its last paint (the animation frame after it) stayed the last
+# for two more animation frames; the figure is that animation frame, as glDone is for the peers.
+APP_SETTLED = """(a) => { const s = window.bbDebug && window.bbDebug.state();
+  if (!s || !s.stateKey || s.drawSeq <= a.seq || s.stateKey === a.key || window.bbDebug.moving() || !s.paintedAt) { window.__bbq = null; return false; }
+  const q = window.__bbq; if (!q || q.at !== s.paintedAt) { window.__bbq = {at: s.paintedAt, n: 0}; return false; }
+  return ++q.n >= 2; }"""
 DECK_READY = "(a) => !!document.querySelector(\"[data-testid='stDeckGlJsonChart'] canvas\")"
 PLOTLY_READY = """(a) => { const gd = document.querySelector('.js-plotly-plot'); const m = gd && gd._fullLayout && gd._fullLayout.map;
   return !!(m && m._subplot && gd._fullLayout !== window.__bbOld && m._subplot.map.loaded() && !m._subplot.map.isMoving()); }"""
 # ms between the navigation start of the Streamlit page and that of the map's frame (0 for the page itself)
 FRAME_OFFSET = "() => performance.timeOrigin - window.top.performance.timeOrigin"
-APP_MARKS = "() => ['bb-data-ready', 'bb-first-draw'].map(n => { const e = performance.getEntriesByName(n); return e.length ? e[0].startTime : null; })"
+APP_MARKS = ("() => ['bb-data-ready', 'bb-first-draw'].map(n => { const e = performance.getEntriesByName(n); "
+             "return e.length ? e[0].startTime : null; })")
 MAPDATA_SIZE = "() => performance.getEntriesByType('resource').filter(e => e.name.includes('mapdata-')).map(e => e.decodedBodySize)"
 
 
@@ -258,20 +264,16 @@ class Subject:
 
 class App(Subject):
     name = "app"
-    element = "component_instance"
-    ready = APP_READY
-
-    def frame(self, page):
-        return page.wait_for_selector(LIVE_MAP, timeout=60_000).content_frame()
+    element = "bidi_component"
 
     def before(self, frame) -> dict:
-        return frame.evaluate("() => ({seq: +(document.body.dataset.drawSeq || 0), key: document.body.dataset.stateKey || ''})")
+        return frame.evaluate("() => { const s = window.bbDebug.state(); return {seq: s.drawSeq, key: s.stateKey || ''}; }")
 
     def settle(self, page, socket, since, arg):
         frame = self.frame(page)
-        frame.wait_for_function(SETTLED.replace("READY", self.ready), arg={"seq": -1, "key": "", **arg, "k": None}, timeout=60_000)
+        frame.wait_for_function(APP_SETTLED, arg={"seq": -1, "key": "", **arg}, timeout=60_000)
         k = socket.find(since, lambda m: m.element == self.element)
-        return frame, frame.evaluate("() => window.__bb.glDone") + frame.evaluate(FRAME_OFFSET), k
+        return frame, frame.evaluate("() => window.bbDebug.state().paintedAt"), k
 
     def prepare_changes(self, page) -> None:
         page.get_by_text("Region presets").click()
@@ -280,14 +282,16 @@ class App(Subject):
         page.get_by_role("button", name=label, exact=True).first.click()
 
     def steps(self, page, frame, socket, since, k, zero):
-        out = super().steps(page, frame, socket, since, k, zero)
-        off = frame.evaluate(FRAME_OFFSET)
-        marks = frame.evaluate(APP_MARKS)
-        if zero == 0:  # an open: the map frame's own milestones
-            out |= {"map frame": round(off), "map data ready": round(off + marks[0]), "bb-first-draw": round(off + marks[1])}
-            out = dict(sorted(out.items(), key=lambda kv: kv[1]))
-        # a duration: the component's draw(), from its render message to MapLibre's idle
-        out["component draw (duration)"] = int(frame.evaluate("() => +document.body.dataset.drawMs"))
+        out = {n: v for n, v in super().steps(page, frame, socket, since, k, zero).items() if "WebGL" not in n}
+        st = frame.evaluate("() => window.bbDebug.state()")
+        out["map painted"] = round(st["paintedAt"] - zero)
+        if zero == 0:  # an open: the map's own milestones
+            marks = frame.evaluate(APP_MARKS)
+            out |= {n: round(v) for n, v in zip(("map data ready", "bb-first-draw"), marks, strict=True) if v}
+        out = dict(sorted(out.items(), key=lambda kv: kv[1]))
+        # durations: the component's draw (from its render message to the painted frame) and one canvas paint
+        out["component draw (duration)"] = int(st["drawMs"])
+        out["canvas paint (duration)"] = round(st["paintMs"], 1)
         return out
 
 

@@ -61,7 +61,7 @@ DARK_CSS = """<style>
 
 # One container, always present, holds the status lines: whatever shows in it, the elements below keep
 # their place in the page, so the live map is not remounted when a warning comes or goes.
-view = sidebar.render_filters(catalog, today)
+view = state.current()
 with st.container():
     freshness(loaded.version)
     notices.render_link_notices()
@@ -86,4 +86,8 @@ pages = st.navigation(
     ]
 )
 pages.run()
+# The filter widgets come last in the run: the sidebar is its own column, so they show in the same place, and
+# the page's map reaches the browser before them. The page reads the filters from their session keys, which
+# hold the new values before the run starts (widget callbacks run first).
+sidebar.render_filters(catalog, today)
 state.sync_url(state.current())

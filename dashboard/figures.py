@@ -31,11 +31,14 @@ class MapView:
 
     center: tuple[float, float] = DEFAULT_VIEW["center"]
     zoom: float = DEFAULT_VIEW["zoom"]
+    # (west, south, east, north): the map was framed on these (a filter's result, a record) and not moved
+    # since; an export then fits them to its own size. None: centre and zoom are the camera.
+    bounds: tuple[float, float, float, float] | None = None
     selected: str | None = None
     route_countries: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()  # records to highlight as recently added or changed
     height: int = 620
-    style: str = "white-bg"  # the MapLibre style: offline by default (see dashboard.settings.map_style)
+    style: str = "white-bg"  # the basemap: offline by default (see dashboard.settings.map_style)
     layers: tuple[str, ...] = field(default_factory=lambda: tuple(i.key for i in INSTRUMENTS))
 
 
@@ -46,8 +49,10 @@ def period_text(rec: Mapping) -> str:
     return f"{start} – {end}"
 
 
-def partner_text(codes: Iterable[str], names: Mapping[str, str], limit: int = 8) -> str:
+def partner_text(codes: Iterable[str], names: Mapping[str, str], limit: int | None = 8) -> str:
+    """Partner names, the first ``limit`` of them (None: all) and how many more."""
     codes = list(codes)
+    limit = len(codes) if limit is None else limit
     shown = ", ".join(names.get(c, c) for c in codes[:limit])
     return shown + (f" and {len(codes) - limit} more" if len(codes) > limit else "") if codes else "—"
 

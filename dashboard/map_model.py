@@ -124,7 +124,8 @@ def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
 
     rows = pd.DataFrame(catalog.records.drop(columns="geometry", errors="ignore")).to_dict("records")
     inst_index = {i.key: n for n, i in enumerate(INSTRUMENTS)}
-    rec_cols: dict[str, list] = {"id": [], "name": [], "inst": [], "lon": [], "lat": [], "cell": [], "partners": [], "hover": [], "area": []}
+    rec_cols: dict[str, list] = {"id": [], "name": [], "inst": [], "lon": [], "lat": [], "cell": [], "partners": [], "hover": [], "area": [],
+                                 "ptext": [], "period": [], "status": [], "conf": []}  # the last four: the record table's columns
     areas = []
     points: dict[str, tuple[float, float]] = {}
     for n, rec in enumerate(rows):
@@ -145,6 +146,10 @@ def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
         rec_cols["partners"].append([ci[p] for p in rec["partners"] if p in ci])
         rec_cols["hover"].append("\n".join(hover_lines(rec, names)))
         rec_cols["area"].append(area)
+        rec_cols["ptext"].append(partner_text(rec["partners"], names, limit=None))
+        rec_cols["period"].append(period_text(rec))
+        rec_cols["status"].append(STATUS_LABELS.get(rec["status"], rec["status"]))
+        rec_cols["conf"].append(rec.get("confidence") or "")
     label_at = {iso[c]: (lon, lat) for c, lon, lat, _ in labels}
     payload = {
         "version": catalog.version,

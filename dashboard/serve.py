@@ -1,4 +1,4 @@
-"""Start the dashboard (``streamlit run dashboard/app.py``) and get it ready before the first visitor.
+"""Start the dashboard (``streamlit run dashboard/asgi.py``) and get it ready before the first visitor.
 
 Streamlit runs the app's script only when a browser connects, so the first visitor after a start used to
 wait about 2 s more than anyone after: the imports (pandas, GeoPandas, plotly, the export libraries), the
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from streamlit.logger import get_logger  # Streamlit's handler and level, so the server log shows the warm-up
 
-APP = Path(__file__).resolve().parent / "app.py"
+APP = Path(__file__).resolve().parent / "asgi.py"  # st.App around app.py, with the map's file route
 log = get_logger("beyond_borders.serve")
 
 
@@ -38,7 +38,8 @@ def warm() -> bool:
         log.warning("warm-up: no data to serve yet (%s); the first page open reports it", loaded.problem)
         return False
     catalog, version = loaded.catalog, loaded.version
-    data.map_version(version, catalog)  # the map model and its data file; also builds the component folder
+    data.map_version(version, catalog)  # the map model and its data file
+    live_map.static_names()  # the map's script and deck.gl, compressed once
     # Not data.selected_ids (st.cache_data): created outside a runtime, its cache would take another storage.
     return True
 

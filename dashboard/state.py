@@ -8,7 +8,7 @@ a notice, never raised. This is the only module that touches ``st.session_state`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from dashboard.style import DEFAULT_VIEW
@@ -36,6 +36,10 @@ class ViewState:
     partner: str | None = None  # the partner-profile country
     theme: str | None = None  # "light" or "dark"; None: the deployment's default (BB_THEME)
     kiosk: int = 0  # presentation mode: seconds per region preset in the kiosk cycle (0: off)
+    # (west, south, east, north) when the app framed the map (a filter's result, a picked record) and the
+    # user has not moved it since: the link then carries no camera, and whoever opens it frames the same
+    # result for their own screen. None: the camera is ``center``/``zoom`` (the user's, or the link's).
+    bounds: tuple[float, float, float, float] | None = None
 
 
 def _list(value: str | list[str]) -> list[str]:
@@ -157,7 +161,7 @@ def encode(state: ViewState) -> dict[str, str]:
         out[P_TEXT] = spec.text
     if state.selected:
         out[P_SELECTED] = state.selected
-    if state.center != DEFAULT_VIEW["center"] or state.zoom != DEFAULT_VIEW["zoom"]:
+    if state.bounds is None and (state.center != DEFAULT_VIEW["center"] or state.zoom != DEFAULT_VIEW["zoom"]):
         out[P_LAT], out[P_LON] = f"{state.center[0]:.4f}", f"{state.center[1]:.4f}"
         out[P_ZOOM] = f"{state.zoom:g}"
     if state.present:
@@ -186,7 +190,7 @@ K_ASOF_ON, K_ASOF, K_PERIOD_ON, K_PERIOD, K_TEXT = "f_asof_on", "f_asof", "f_per
 # blur. K_ASOF keeps the last good day, so a mistyped one leaves the filter as it was (K_ASOF_PROBLEM says why).
 K_ASOF_TEXT, K_ASOF_PROBLEM = "f_asof_text", "f_asof_problem"
 K_SELECTED, K_CENTER, K_ZOOM, K_PRESENT, K_PARTNER = "v_selected", "v_center", "v_zoom", "v_present", "v_partner"
-K_LAST_EVENT = "v_last_event"  # token of the last map event handled (a component value persists across reruns)
+K_LAST_EVENT = "v_last_event"  # token of the last map event handled (each is handled once)
 K_OPENED_AT = "v_opened_at"  # when this session opened (UTC): the default "changes since"
 K_SINCE = "v_changes_since"  # the changes panel's choice
 K_FRAME_SEQ = "v_frame_seq"  # counts the camera requests of the app (preset, selection, reset); the map applies each once
@@ -207,7 +211,6 @@ K_PARTNER_BOX = "w_partner"
 # bytes the download buttons already hold, kept so that a rerun of the same view still offers them all.
 K_EXPORT_FILES = "v_export_files"
 K_DECK_FILE = "v_deck_file"  # the deck prepared from the collected views, likewise
-K_TABLE_PAGE, K_TABLE_FOR = "v_table_page", "v_table_for"  # the record table's page, and the filter it is paging
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 
@@ -236,8 +239,11 @@ def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
     ss[K_PARTNER] = state.partner
     ss[K_THEME] = state.theme
     ss[K_KIOSK] = state.kiosk
-    # A link with its own camera keeps it; without one, the first run frames the result like any filter.
-    ss[K_FRAMED] = spec if (P_LAT in st.query_params or state.selected) else None
+    # A link with its own camera keeps it; without one, the first run frames the result like any filter, or
+    # the record the link selects.
+    ss[K_FRAMED] = spec if P_LAT in st.query_params else None
+    if state.selected and P_LAT not in st.query_params:
+        ss[K_PENDING_FRAME] = state.selected
     ss[K_NOTICES] = notices
     ss[K_OPENED_AT] = dt.datetime.now(dt.UTC)
     ss[K_INIT] = True
@@ -268,7 +274,7 @@ def current() -> ViewState:
     )
     return ViewState(spec, ss.get(K_SELECTED), tuple(ss.get(K_CENTER, DEFAULT_VIEW["center"])),
                      float(ss.get(K_ZOOM, DEFAULT_VIEW["zoom"])), bool(ss.get(K_PRESENT)), ss.get(K_PARTNER), ss.get(K_THEME),
-                     int(ss.get(K_KIOSK) or 0))
+                     int(ss.get(K_KIOSK) or 0), ss.get(K_BOUNDS))
 
 
 def sync_url(state: ViewState) -> None:
@@ -308,6 +314,11 @@ def needs_framing(spec: FilterSpec) -> bool:
     return st.session_state.get(K_FRAMED) != spec
 
 
+def mark_framed(spec: FilterSpec) -> None:
+    """The map is where it should be for this filter (a record was framed instead): do not frame the result."""
+    st.session_state[K_FRAMED] = spec
+
+
 def frame_result(spec: FilterSpec, bounds: tuple[float, float, float, float] | None) -> None:
     """Frame the map on a filter's result (once per filter); without bounds (nothing placed) it stays put."""
     ss = st.session_state
@@ -338,7 +349,7 @@ def frame_seq() -> int:
 
 def note_camera(center: tuple[float, float], zoom: float) -> None:
     """The user moved the map: remember where (for the link) without asking the map to move."""
-    st.session_state[K_CENTER], st.session_state[K_ZOOM] = center, zoom
+    st.session_state[K_CENTER], st.session_state[K_ZOOM], st.session_state[K_BOUNDS] = center, zoom, None
 
 
 def apply_preset(regions: tuple[str, ...], center: tuple[float, float], zoom: float) -> None:
@@ -396,24 +407,16 @@ def toggle_present() -> None:
     st.session_state[K_PRESENT] = not st.session_state.get(K_PRESENT, False)
 
 
-def fit_table_page(spec: FilterSpec, pages: int) -> int:
-    """Before the table's page control is drawn: page 1 for a new filter, else the page within 1..pages."""
-    ss = st.session_state
-    if ss.get(K_TABLE_FOR) != spec:
-        ss[K_TABLE_FOR], ss[K_TABLE_PAGE] = spec, 1
-    page = min(max(1, int(ss.get(K_TABLE_PAGE) or 1)), pages)
-    if ss.get(K_TABLE_PAGE) != page:
-        ss[K_TABLE_PAGE] = page
-    return page
-
-
-def queue_table_pick(table_key: str, ids: list[str]) -> None:
-    """Callback of the record table: remember the picked row's id (``ids``: the rows of the page shown,
-    in order); the page selects and frames it."""
-    event = st.session_state.get(table_key)
-    rows = (event or {}).get("selection", {}).get("rows", []) if event else []
-    if rows and rows[0] < len(ids):
-        st.session_state[K_PENDING_FRAME] = ids[rows[0]]
+def table_pick(key: str, known: Callable[[str], bool]) -> None:
+    """Callback of the record table: the picked row's record is selected and framed on the next draw."""
+    try:
+        pick = st.session_state[key]["pick"]
+    except (KeyError, TypeError):
+        return
+    if isinstance(pick, dict) and is_new_event(str(pick.get("token") or "")[:64] or None):
+        rid = pick.get("id")
+        if isinstance(rid, str) and known(rid[:200]):
+            st.session_state[K_PENDING_FRAME] = rid
 
 
 def queue_pick(record_id: str) -> None:
@@ -426,11 +429,30 @@ def pop_pending_frame() -> str | None:
 
 
 def is_new_event(token: str | None) -> bool:
-    """True once per map event (the component's last value is returned again on every rerun)."""
+    """True once per map event (a token is never handled twice, whatever reruns carry it)."""
     if not token or token == st.session_state.get(K_LAST_EVENT):
         return False
     st.session_state[K_LAST_EVENT] = token
     return True
+
+
+def map_event(key: str, known: Callable[[str], bool]) -> None:
+    """Callback of the live map (runs before the page does): a click selects its record, a move of the
+    user's is remembered for the link. Event values from the browser are checked before use."""
+    try:
+        event = st.session_state[key]["event"]
+    except (KeyError, TypeError):
+        return
+    if not isinstance(event, dict) or not is_new_event(str(event.get("token") or "")[:64] or None):
+        return
+    if event.get("kind") == "click" and isinstance(event.get("id"), str) and known(event["id"][:200]):
+        select(event["id"])  # a click opens the details; the camera stays where the user put it
+    elif event.get("kind") == "view":
+        center, zoom = event.get("center"), event.get("zoom")
+        if (isinstance(center, list) and len(center) == 2 and all(isinstance(v, int | float) for v in center)
+                and isinstance(zoom, int | float) and -90 <= center[0] <= 90 and 0 <= zoom <= 22):
+            lon = (float(center[1]) + 180) % 360 - 180
+            note_camera((round(float(center[0]), 4), round(lon, 4)), round(float(zoom), 2))
 
 
 def deck_add(snapshot: object) -> None:

@@ -47,7 +47,8 @@ def render_time_bar(catalog: Catalog, today: dt.date, where=st) -> None:
                                       f"{STEP_SECONDS:g} s; the map, the figures and the table follow")
     slider.select_slider("As of (drag, or press Play)", options=days, key=state.K_TIME, format_func=lambda d: d.isoformat(),
                          on_change=state_time.time_slider_moved, label_visibility="collapsed")
-    _advance(days)
+    if playing:  # the timer runs only while it plays (an idle page sends nothing)
+        _advance(days)
 
 
 @st.fragment(run_every=STEP_SECONDS)

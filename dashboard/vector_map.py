@@ -27,7 +27,9 @@ from dashboard.map_model import VersionModel, strongest_ties
 from dashboard.style import BORDERS, CHANGED, HIGHLIGHT, LAND, ROUTE_LINE, WATER
 from geo import DisplayGeometry
 
-WORLD_PX = 512  # MapLibre's world width in CSS pixels at zoom 0: the live map's zoom means the same here
+WORLD_PX = 512  # the live map's world width in CSS pixels at zoom 0 (Web Mercator): its zoom means the same here
+FIT_MAX_ZOOM = 6.5  # as the live map: fitting bounds never zooms in closer than this
+FIT_PAD = 0.06  # the share of the plot's width and height left free around fitted bounds
 MAX_LAT = 85.05112878  # Web Mercator's limit
 DASH = {"solid": "solid", "dash": "dash", "dot": "dot"}
 RING_PX = 2.5  # the live map draws a ring as a dark circle 5 px larger underneath; here it is the marker's edge
@@ -45,8 +47,16 @@ def frame(view: MapView, width_px: float, height_px: float) -> tuple[tuple[float
     At zoom z MapLibre draws the world 512·2^z px wide; the same scale is kept, so a preset frames the
     same area in an export as in the app (more or less of it around the edges, by the export's shape).
     """
-    per_px = 360.0 / (WORLD_PX * 2.0 ** view.zoom)
-    cx, cy = view.center[1], float(mercator_y(view.center[0]))
+    zoom, (cy_lat, cx) = view.zoom, view.center
+    if view.bounds is not None:  # framed on a result or a record: fit them to this plot's size, as the live map does
+        w, s, e, n = view.bounds
+        span_x, span_y = max(e - w, 1e-6), max(float(mercator_y(n) - mercator_y(s)), 1e-6)
+        usable_w, usable_h = width_px * (1 - 2 * FIT_PAD), height_px * (1 - 2 * FIT_PAD)
+        zoom = min(FIT_MAX_ZOOM, np.log2(min(usable_w / span_x, usable_h / span_y) * 360.0 / WORLD_PX))
+        cx, cy = (w + e) / 2, (float(mercator_y(n)) + float(mercator_y(s))) / 2
+    else:
+        cy = float(mercator_y(cy_lat))
+    per_px = 360.0 / (WORLD_PX * 2.0 ** zoom)
     half_w, half_h = width_px * per_px / 2, height_px * per_px / 2
     return (cx - half_w, cx + half_w), (cy - half_h, cy + half_h)
 

@@ -27,8 +27,3 @@ if [ ! -f "$STAMP" ] || [ constraints.txt -nt "$STAMP" ] || [ pyproject.toml -nt
   .venv/bin/python -m pip install --quiet -c constraints.txt -e "$SPEC"
   touch "$STAMP"
 fi
-# MapLibre GL JS, which draws the live map, from the npm registry (or BB_MAPLIBRE_TARBALL), checked against its
-# published hash; set-up stops with instructions when it cannot be had. See dashboard/live_map/bundle.py.
-if [ ! -f ".venv/.bb-maplibre" ] || [ dashboard/live_map/bundle.py -nt ".venv/.bb-maplibre" ]; then
-  .venv/bin/python scripts/install_maplibre.py && touch .venv/.bb-maplibre
-fi

@@ -1,48 +1,65 @@
-"""The live situation map: a small Streamlit component that keeps one MapLibre map mounted.
+"""The live situation map and its record table: Streamlit components (v2, drawn in the page itself).
 
-Rendering decision (issue 13; figures in the README): the map draws with MapLibre GL JS directly, not with
-Plotly's MapLibre traces. Plotly made each of ~17 traces several MapLibre sources and layers (44 and 54),
-re-sent every trace's data on each update, let area traces win the hit-test over the symbols drawn on
-top, could draw no text without a glyph server, and cost 3 MB of plotly.js to parse on every page open.
-Here there are 4 sources and about 20 layers, MapLibre's own hit-test returns every feature under the
-pointer (so the map can say "4 records here" and offer each), country names are an HTML layer decluttered
-by zoom (no glyph request), and the browser parses 1 MB. Plotly stays the export renderer
-(``dashboard.vector_map``).
+Rendering decision (issue 13; figures in the README): the map is drawn by our own script on a 2D canvas, in a
+components-v2 element that lives in the app's page. No WebGL library, no iframe, nothing installed at set-up.
+Measured in one run against the stock peers (``benchmarks/map_browser.py``, 2 cores, no GPU):
 
-The data flow (``dashboard.map_model``):
+- MapLibre GL JS in a v1 (iframe) component: page open 4.3 s, a region change 1.0 s. Most of it was an
+  iframe document created after the page had drawn, a 1 MB script parsed in it, a web worker cutting the
+  outlines into tiles, and three or four software-rendered WebGL frames per change while the tiles came.
+- deck.gl (core, layers, extensions) in this v2 element: a change in 0.24 s (one frame), but an open of
+  7 s: without a GPU, Chromium compiles every WebGL shader program in software on first use (3-5 s of
+  ``linkProgram`` waits for seven programs; the ``st.pydeck_chart`` peer, with three, pays about 1.8 s).
+- A 2D canvas: the outlines become ``Path2D`` objects in Web Mercator units once per data version, and a
+  frame is one transform and a few hundred fills and strokes: 3 ms for the shipped data, under 100 ms with
+  10,000 more records, no shader and no worker. Open 1.9-2.3 s, a change 0.25 s.
 
-- the page, MapLibre (installed at set-up, ``dashboard.live_map.bundle``) and one data file per data
-  version (``mapdata-<content hash>.json``: outlines, names, label points, every record's position, style
-  and hover text) are files of the component, served by the app itself (no CDN, same origin); the browser
-  fetches the data file once per version;
+Plotly stays the export renderer (``dashboard.vector_map``), drawing the same layer model
+(``dashboard.map_model``).
+
+The data flow:
+
+- the map's and the table's scripts (``map.js``, ``table.js``) and one data file per data version
+  (``mapdata-<content hash>.json``: outlines, names, label points, every record's position, style, hover text
+  and table columns) are served by the app itself at ``/bb-assets/<name>`` (``dashboard.asgi``), named by
+  content, gzip-compressed and cached by the browser for good (no CDN, same origin); the browser fetches the
+  data file once per version, and the map and the table share it;
 - each rerun sends only the rerun state: which records are shown (a bit mask), selection, recent changes,
-  route countries, theme and the frame request: a few kilobytes at 10,000 records;
+  route countries, theme and the frame request: a few kilobytes at 10,000 records; the table gets the same
+  bit mask;
 - the camera moves only when the app asks for a new frame (``Frame.seq``): a filter change (framed on its
   result), a preset, a selection, a link;
-- it returns clicks (``{"kind": "click", "id": …}``, after the user chose among several records under the
-  pointer) and camera moves (``{"kind": "view", "center", "zoom"}``), each with a unique ``token``.
+- the map returns clicks (``{"kind": "click", "id": …}``, after the user chose among several records under
+  the pointer) and the user's camera moves (``{"kind": "view", "center", "zoom"}``), the table a picked row
+  (``{"id": …}``), as one-shot trigger values with a unique ``token``, handled by callbacks before the page
+  runs (so a click shows its record in the same run, with no second rerun).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
-from dashboard.live_map.bundle import VERSION as MAPLIBRE_VERSION
-from dashboard.live_map.bundle import maplibre_files
-
 FRONTEND = Path(__file__).resolve().parent
+ROUTE = "bb-assets"  # served by dashboard.asgi at /bb-assets/<name>; the page asks for it relative to itself
+COMPONENTS = {"map": "bb_live_map", "table": "bb_record_table"}
+# A component's own code, sent with every rerun, is only this loader: the scripts are files of the app (cached by
+# the browser, one module instance per page, so the map and the table survive reruns and page changes).
+BOOT_JS = ("export default function (component) {\n"
+           "  return import(new URL(component.data.module, document.baseURI).href).then((m) => m[component.data.entry](component));\n"
+           "}\n")
 
-_component = None
-
-
-class MapLibreMissing(RuntimeError):
-    """Set-up has not installed MapLibre GL JS (``python scripts/install_maplibre.py``)."""
+_components: dict[str, object] = {}
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,21 @@ class Frame:
     bounds: tuple[float, float, float, float] | None = None
 
 
+@dataclass(frozen=True)
+class Asset:
+    """A file the app serves at /bb-assets/<name>: its bytes gzip-compressed, and its media type."""
+
+    gz: bytes
+    media_type: str
+    size: int  # uncompressed
+
+
+_static: dict[str, Asset] = {}  # the map's and the table's scripts: built once per process
+_data: OrderedDict[str, Asset] = OrderedDict()  # map data files, newest last
+_data_names: dict[str, str] = {}  # data version -> data file name
+KEEP_DATA_FILES = 3  # the current version, the last good one, and one a page may still be fetching
+
+
 def atomic_write(path: Path, payload: bytes) -> None:
     """Write to a temporary name and rename into place (readers never see half a file), readable by all."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -65,62 +97,78 @@ def atomic_write(path: Path, payload: bytes) -> None:
     os.replace(tmp, path)
 
 
-_built: list[Path] = []  # the folder this process built (checked, not rebuilt, on every call)
-PAGE_FILES = ("index.html", "main.js")
+def _asset(body: bytes, media_type: str) -> Asset:
+    return Asset(gzip.compress(body, compresslevel=6, mtime=0), media_type, len(body))
 
 
-def build_dir() -> Path:
-    """The folder the component is served from: our page and script plus MapLibre, named by content hash.
-
-    Built in the cache folder on first use (MapLibre is a megabyte and stays out of the repository); several
-    app processes may race here, so every file is written to a temporary name and renamed into place.
-    """
-    if _built and all((_built[0] / n).is_file() for n in (*PAGE_FILES, "maplibre-gl.js")):
-        return _built[0]
-    lib = maplibre_files()
-    if lib is None:
-        raise MapLibreMissing("MapLibre GL JS is not installed: run `bash scripts/run.sh` (set-up) or "
-                              "`.venv/bin/python scripts/install_maplibre.py`")
-    digest = hashlib.sha1(MAPLIBRE_VERSION.encode())
-    for name in PAGE_FILES:
-        digest.update((FRONTEND / name).read_bytes())
-    root = Path(os.environ.get("BB_CACHE_DIR") or Path(tempfile.gettempdir()) / f"beyond-borders-{os.getuid()}")
-    target = root / f"live-map-{digest.hexdigest()[:12]}"
-    target.mkdir(parents=True, exist_ok=True)
-    sources = {name: FRONTEND / name for name in PAGE_FILES} | lib
-    for name, source in sources.items():
-        if not (target / name).is_file():
-            atomic_write(target / name, source.read_bytes())
-    _built[:] = [target]
-    return target
+def _hashed(stem: str, body: bytes, suffix: str) -> str:
+    return f"{stem}-{hashlib.sha1(body).hexdigest()[:16]}{suffix}"
 
 
-KEEP_DATA_FILES = 8  # data files kept per build folder (a page still open on an older version may ask)
-_data_names: dict[str, str] = {}  # data version (+ model) -> file name, for this process
+def static_names() -> dict[str, str]:
+    """The file names of the map's and the table's scripts, registering them on first use.
+
+    The table imports the map's module (it shares its data loader), by the map's content-hashed name."""
+    with _lock:
+        if not _static:
+            body = (FRONTEND / "map.js").read_bytes()
+            module = _hashed("map", body, ".js")
+            _static[module] = _asset(body, "text/javascript; charset=utf-8")
+            table_body = (FRONTEND / "table.js").read_bytes().replace(b"./MAP_MODULE", f"./{module}".encode())
+            table = _hashed("table", table_body, ".js")
+            _static[table] = _asset(table_body, "text/javascript; charset=utf-8")
+            _static["names"] = Asset(orjson.dumps({"map": module, "table": table}), "", 0)
+    return orjson.loads(_static["names"].gz)
 
 
 def data_file(version: str, payload: dict) -> str:
-    """Write a data version's map data next to the component (once) and return the file name.
+    """Keep a data version's map data (once) and return its file name.
 
     The name is a hash of the content: two data versions that draw the same map share one file, and the
-    copy a browser already has. Older files beyond the newest few are removed.
+    copy a browser already has. Only the newest few are kept (``KEEP_DATA_FILES``).
     """
-    name = _data_names.get(version)
-    folder = build_dir()
-    if name is None or not (folder / name).is_file():
-        body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
-        name = f"mapdata-{hashlib.sha1(body).hexdigest()[:16]}.json"
-        if not (folder / name).is_file():
-            atomic_write(folder / name, body)
-            _prune(folder)
+    with _lock:
+        name = _data_names.get(version)
+        if name is not None and name in _data:
+            return name
+    body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
+    name = _hashed("mapdata", body, ".json")
+    asset = _asset(body, "application/json")
+    with _lock:
+        _data[name] = asset
+        _data.move_to_end(name)
+        while len(_data) > KEEP_DATA_FILES:
+            _data.popitem(last=False)
         _data_names[version] = name
+        for v in [v for v, n in _data_names.items() if n not in _data]:
+            del _data_names[v]
     return name
 
 
-def _prune(folder: Path) -> None:
-    files = sorted(folder.glob("mapdata-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[KEEP_DATA_FILES:]:
-        old.unlink(missing_ok=True)
+def latest_data() -> str | None:
+    """The newest map data file (what a page opened now will draw), if any."""
+    with _lock:
+        return next(reversed(_data), None)
+
+
+def asset(name: str) -> Asset | None:
+    """A served file by name (None when unknown: the route answers 404)."""
+    with _lock:
+        found = _data.get(name) or (_static.get(name) if name != "names" else None)
+    return found
+
+
+def asset_bytes(name: str) -> bytes:
+    """The uncompressed content of a served file (for tests and the benchmark)."""
+    found = asset(name)
+    if found is None:
+        raise KeyError(name)
+    return gzip.decompress(found.gz)
+
+
+def url(name: str) -> str:
+    """The address of a served file, relative to the app's page."""
+    return f"{ROUTE}/{name}"
 
 
 def state_key(state: dict) -> str:
@@ -128,19 +176,43 @@ def state_key(state: dict) -> str:
     return hashlib.sha1(orjson.dumps(state, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY)).hexdigest()[:16]
 
 
-def live_map(state: dict, data_url: str, frame: Frame, height: int, key: str, *, theme: str = "light",
-             basemap: str | None = None, fill_viewport: bool = False) -> dict | None:
-    """Draw (or update) the live map and return the last event it sent, if any.
+def _mount(kind: str):
+    if kind not in _components:
+        import streamlit as st  # here, so the module imports without Streamlit running (the ASGI route)
+
+        _components[kind] = st.components.v2.component(COMPONENTS[kind], js=BOOT_JS)
+    return _components[kind]
+
+
+def live_map(state: dict, data_name: str, frame: Frame, height: int, key: str, *, on_event: Callable[[], None],
+             theme: str = "light", basemap: str | None = None, fill_viewport: bool = False):
+    """Draw (or update) the live map. Its events reach ``on_event`` (read them with ``event_of``).
 
     ``fill_viewport``: the map grows to the bottom of the browser window (presentation mode on a wall screen).
     """
-    global _component
-    if _component is None:
-        import streamlit.components.v1 as components  # here, so the module imports without Streamlit running
-
-        _component = components.declare_component("live_map", path=str(build_dir()))
     full = {**state, "theme": theme, "basemap": basemap or ""}
-    return _component(state=full, data_url=data_url, key=key, default=None, height=height, fill_viewport=fill_viewport,
-                      frame={"seq": frame.seq, "center": list(frame.center), "zoom": frame.zoom,
-                             "bounds": list(frame.bounds) if frame.bounds else None},
-                      state_key=state_key(full))
+    data = {"module": url(static_names()["map"]), "entry": "render",
+            "data_url": url(data_name), "state": full, "height": height, "fill_viewport": fill_viewport,
+            "frame": {"seq": frame.seq, "center": list(frame.center), "zoom": frame.zoom,
+                      "bounds": list(frame.bounds) if frame.bounds else None},
+            "state_key": state_key(full)}
+    return _mount("map")(data=data, key=key, on_event_change=on_event)
+
+
+def record_table(shown: str, n: int, selected: int, data_name: str, key: str, *, on_pick: Callable[[], None],
+                 height: int = 360, theme: str = "light"):
+    """The record table: the rows of the shown records (``shown``, the map's bit mask over the version's ``n``
+    records), sortable, a virtual list. A row click or Enter reaches ``on_pick`` (read it with ``pick_of``)."""
+    data = {"module": url(static_names()["table"]), "entry": "renderTable", "data_url": url(data_name), "n": n,
+            "shown": shown, "selected": selected, "height": height, "theme": theme}
+    data["state_key"] = state_key({"shown": shown, "data": data_name})
+    return _mount("table")(data=data, key=key, on_pick_change=on_pick)
+
+
+def value_of(value: object, name: str) -> dict | None:
+    """A component's last trigger value ``name`` from its session-state value (dict-like), if any."""
+    try:
+        got = value[name] if value is not None else None  # type: ignore[index]
+    except (KeyError, TypeError):
+        return None
+    return got if isinstance(got, dict) else None

@@ -6,13 +6,14 @@ import datetime as dt
 import os
 import tempfile
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import streamlit as st
 
-from dashboard import briefing, data, details, map_model, record_table, settings, sidebar, state, state_time, timebar
+from dashboard import briefing, data, details, live_map, map_model, settings, sidebar, state, state_time, timebar
 from dashboard.figures import MapView, kpis
-from dashboard.live_map import Frame, live_map
+from dashboard.live_map import Frame
 from dashboard.style import PRESETS
 from geo import INSTRUMENT_BY_KEY, route_partners
 
@@ -21,22 +22,6 @@ MAP_KEY = "situation_map"
 KPI_HELP = {"Agreements in force": "Status agreements in force", "Operations active": "Operations with executive powers running",
             "Coord. points active": "Coordination points in an activation period", "Partners": "Partner countries involved"}
 TABLE_KEY = "record_table"
-
-
-def handle_event(event: object, catalog) -> bool:
-    """Act once on the live map's last event; True when the page must rerun to show its result."""
-    if not isinstance(event, dict) or not state.is_new_event(event.get("token")):
-        return False
-    if event.get("kind") == "click" and isinstance(event.get("id"), str) and catalog.record(event["id"]) is not None:
-        state.select(event["id"])  # a click opens the details; the camera stays where the user put it
-        return True
-    if event.get("kind") in ("view", "framed"):  # the user moved the map, or it fitted a frame the app asked for
-        center, zoom = event.get("center"), event.get("zoom")
-        if (isinstance(center, list) and len(center) == 2 and all(isinstance(v, int | float) for v in center)
-                and isinstance(zoom, int | float) and -90 <= center[0] <= 90 and 0 <= zoom <= 22):
-            lon = (float(center[1]) + 180) % 360 - 180  # MapLibre may report a longitude beyond ±180 after panning
-            state.note_camera((round(float(center[0]), 4), round(lon, 4)), round(float(zoom), 2))
-    return False
 
 
 SINCE_CHOICES = {"opened": "I opened this page", "hour": "the last hour", "day": "the last 24 hours"}
@@ -123,25 +108,9 @@ def render_deck(catalog) -> None:
         st.download_button("Download the deck (PPTX)", payload, file_name="beyond-borders-deck.pptx", key="dl_deck", on_click="ignore")
 
 
-def render() -> None:
-    loaded = data.current()
-    catalog = loaded.catalog
-    assert catalog is not None  # app.py stops before pages when nothing can be shown
-    view = state.current()
+def render_head(view: state.ViewState, records, names: dict[str, str]) -> None:
+    """Title, presentation toggle, the presets on a wall screen, the filter in words and the headline figures."""
     spec = view.spec
-    records = data.filtered(catalog, spec)
-    names = catalog.partner_names()
-
-    pending = state.pop_pending_frame()  # a table row, a change or "Zoom to it": select it and frame it
-    if pending is not None and catalog.record(pending) is not None:
-        state.select(pending)
-        bounds = map_model.record_bounds(data.map_version(catalog.version, catalog)[0], pending)
-        if bounds is not None:
-            state.frame_to(tuple(bounds))
-        view = state.current()
-
-    # Every element above the map is always emitted (an empty placeholder where nothing is shown), so the
-    # map keeps its position in the page and is never remounted by a filter change (see dashboard.live_map).
     head, toggle = st.columns([5, 1])
     if view.present:  # a wall screen: a one-line head, so the map and its legend fill the screen below
         head.markdown("### Beyond Borders · cooperation beyond EU borders")
@@ -155,29 +124,36 @@ def render() -> None:
         sidebar.render_presets(row[0], columns=len(PRESETS), key="stage_preset")  # one row, so the map gets the height
         timebar.render_kiosk(row[1])
     st.caption(spec.describe(len(records), names))
-
     as_of = spec.as_of or dt.date.today()
     cols = st.columns(6)
     for col, (label, value) in zip(cols, kpis(records, as_of).items(), strict=True):
         col.metric(label, value, help=f"{KPI_HELP.get(label, label)}: for the current filter, as of {as_of.isoformat()}")
-
     notice = st.empty()
     if records.empty:
         notice.info("No record matches the current filter. Widen or reset the filters in the sidebar.")
 
-    map_view = MapView(
-        center=view.center, zoom=view.zoom, selected=view.selected,
-        route_countries=tuple(sorted(route_partners(catalog, spec.routes))) if spec.routes else (),
-        layers=spec.instruments or tuple(INSTRUMENT_BY_KEY),
-        height=720 if view.present else 600,
-        style=settings.map_style(),
-    )
-    # Added or changed records stay highlighted for a while (BB_CHANGE_HIGHLIGHT_MINUTES) after they were seen
-    recent_from = max(state.opened_at(), dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.highlight_minutes()))
-    recent, _ = data.changes_since(catalog, recent_from)
-    map_view = replace(map_view, changed=recent.present)
-    model, data_url = data.map_version(catalog.version, catalog)
-    focus = set(spec.partners) | set(map_view.route_countries)
+
+def render() -> None:
+    loaded = data.current()
+    catalog = loaded.catalog
+    assert catalog is not None  # app.py stops before pages when nothing can be shown
+    view = state.current()
+    spec = view.spec
+    records = data.filtered(catalog, spec)
+    names = catalog.partner_names()
+
+    pending = state.pop_pending_frame()  # a table row, a change, "Zoom to it" or a link: select it and frame it
+    if pending is not None and catalog.record(pending) is not None:
+        state.select(pending)
+        bounds = map_model.record_bounds(data.map_version(catalog.version, catalog)[0], pending)
+        if bounds is not None:
+            state.frame_to(tuple(bounds))
+            state.mark_framed(spec)  # the record's frame, not the result's
+        view = state.current()
+
+    model, data_name = data.map_version(catalog.version, catalog)
+    route_countries = tuple(sorted(route_partners(catalog, spec.routes))) if spec.routes else ()
+    focus = set(spec.partners) | set(route_countries)
     if spec.regions:
         focus |= {c for c, r in zip(catalog.partners["code"], catalog.partners["region"], strict=True) if r in spec.regions}
     if state.needs_framing(spec) and state_time.is_playing():  # playback: the map holds its frame while the days go by
@@ -186,13 +162,30 @@ def render() -> None:
         entries = [tuple(model.payload["routes"][r]["entry"]) for r in spec.routes if r in model.payload["routes"]]
         bounds = map_model.frame_bounds(model, records["id"], spec, focus, entries)
         state.frame_result(spec, tuple(bounds) if bounds else None)
+        view = state.current()
+    # Added or changed records stay highlighted for a while (BB_CHANGE_HIGHLIGHT_MINUTES) after they were seen
+    recent_from = max(state.opened_at(), dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.highlight_minutes()))
+    recent, _ = data.changes_since(catalog, recent_from)
+    map_view = MapView(
+        center=view.center, zoom=view.zoom, bounds=view.bounds, selected=view.selected, route_countries=route_countries,
+        layers=spec.instruments or tuple(INSTRUMENT_BY_KEY), height=720 if view.present else 600,
+        style=settings.map_style(), changed=recent.present,
+    )
     shown = data.shown_mask(catalog.version, spec, catalog)
     map_state = map_model.rerun_state(model, shown, view.selected, recent.present, map_view.route_countries, spec.routes)
+    # The head (title, presets, caption, headline figures) is a container placed above the map but filled after
+    # it, so the browser gets the map's element first and starts loading its script and data sooner. Every
+    # element above the map is always emitted, so the map keeps its position in the page and is never
+    # remounted by a filter change (see dashboard.live_map).
+    head = st.container()
     left, right = st.columns([4, 1.25])
     with left:
-        event = live_map(map_state, data_url, Frame(state.frame_seq(), view.center, view.zoom, state.current_bounds()),
-                         map_view.height, key=MAP_KEY, theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style),
-                         fill_viewport=view.present)
+        live_map.live_map(map_state, data_name, Frame(state.frame_seq(), view.center, view.zoom, state.current_bounds()),
+                 map_view.height, key=MAP_KEY, on_event=partial(state.map_event, MAP_KEY, lambda rid: rid in model.index),
+                 theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style), fill_viewport=view.present)
+    with head:
+        render_head(view, records, names)
+    with left:
         timebar.render_time_bar(catalog, dt.date.today())
         unplaced = int((~records["located"] & (records["partners"].map(len) == 0)).sum()) if not records.empty else 0
         if unplaced:
@@ -204,8 +197,6 @@ def render() -> None:
         if online:
             st.caption(f"⚠ Online basemap ({map_view.style}): this page loads map tiles from {online}. "
                        "Unset BB_ONLINE_BASEMAP for the offline map.")
-    if handle_event(event, catalog):
-        st.rerun()
     with right:
         if view.selected:
             details.render_details(catalog, view.selected, names)
@@ -216,33 +207,21 @@ def render() -> None:
 
     render_export_panel(catalog, view, map_view)
 
-    render_record_table(catalog, records, view, names)
+    render_record_table(catalog, records, view, names, {"shown": map_state["shown"], "n": map_state["n"],
+                                                        "selected": map_state["selected"], "data_name": data_name})
 
 
-def render_record_table(catalog, records, view: state.ViewState, names: dict[str, str]) -> None:
-    """The records one page at a time (record_table.PAGE_SIZE rows), with the picked record's details on top."""
+def render_record_table(catalog, records, view: state.ViewState, names: dict[str, str], table: dict) -> None:
+    """The records of the filter in a virtual, sortable list fed like the map, with the picked record's
+    details on top (where the user just clicked a row; the panel beside the map is a screen away)."""
     st.subheader(f"Records ({len(records)})")
-    # The details again, right where the user just clicked a row (the panel beside the map is a screen away).
     # The container is always emitted, so the table below keeps its place whether or not it has content.
     with st.container():
         if view.selected:
             with st.container(border=True):
                 details.render_details(catalog, view.selected, names, key_suffix="_table")
-    pages = record_table.page_count(len(records))
-    page = state.fit_table_page(view.spec, pages)
-    if pages > 1:
-        pick, where = st.columns([1, 4], vertical_alignment="bottom")
-        page = int(pick.number_input("Page", min_value=1, max_value=pages, step=1, key=state.K_TABLE_PAGE))
-        start, stop = record_table.page_bounds(len(records), page)
-        where.caption(f"Page {page} of {pages}: rows {start + 1:,}–{stop:,} of {len(records):,}")
-    table = record_table.table_page(records, names, page)
-    ids = list(table[record_table.ID])
-    # one widget per page: a row's selection is a position on its page, and a fresh page has none, so a
-    # click on the same position of another page is a change (and fires the callback) too
-    key = f"{TABLE_KEY}_{page}"
-    st.dataframe(table, key=key, on_select=lambda: state.queue_table_pick(key, ids), selection_mode="single-row",
-                 hide_index=True, width="stretch", column_config={record_table.ID: st.column_config.TextColumn(width="small")})
-
+    live_map.record_table(**table, key=TABLE_KEY, theme=state.theme(settings.theme()),
+                          on_pick=partial(state.table_pick, TABLE_KEY, lambda rid: catalog.record(rid) is not None))
 
 render()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 from streamlit.testing.v1 import AppTest
 
 from dashboard import live_map, map_model
@@ -48,25 +49,32 @@ def run(params: dict[str, str] | None = None, page: str | None = None) -> AppTes
     return at
 
 
+def component_args(at: AppTest, name: str) -> dict | None:
+    """The data a page sent to one of its components (``live_map.COMPONENTS``), or None when not on the page."""
+    found = [e for e in at.get("bidi_component") if e.proto.component_name == live_map.COMPONENTS[name]]
+    assert len(found) <= 1
+    return json.loads(found[0].proto.json) if found else None
+
+
 def live_map_args(at: AppTest) -> dict:
-    """The arguments the situation page sent to its live map component (spec, frame, outlines file)."""
-    (element,) = at.get("component_instance")
-    return json.loads(element.proto.json_args)
+    """The data the situation page sent to its live map (rerun state, frame, data file)."""
+    args = component_args(at, "map")
+    assert args is not None
+    return args
 
 
 def map_data(args: dict) -> dict:
     """The map data file the live map fetches once per data version (as the browser would)."""
-    return json.loads((live_map.build_dir() / args["data_url"]).read_bytes())
+    return json.loads(live_map.asset_bytes(args["data_url"].rsplit("/", 1)[1]))
 
 
 def map_ids(at: AppTest) -> set[str]:
     """Record ids drawn on the page's map: the live map on the situation page (the rerun's bit mask over the
     version's records, those with a site or a partner country), a plotly chart elsewhere."""
-    found = at.get("component_instance")
-    if not found:
+    args = component_args(at, "map")
+    if args is None:
         spec = json.loads(at.get("plotly_chart")[0].proto.spec)
         return {i for t in spec["data"] if t.get("customdata") for row in t["customdata"] for i in row[0].split("|")}
-    args = json.loads(found[0].proto.json_args)
     rec = map_data(args)["records"]
     shown = map_model.unpack_mask(args["state"]["shown"], args["state"]["n"])
     return {rec["id"][k] for k in range(len(shown)) if shown[k] and (rec["lon"][k] is not None or rec["partners"][k])}
@@ -81,54 +89,53 @@ def test_default_render(toy: Path) -> None:
     assert "14 records: all instruments" in captions(at)
     assert map_ids(at) == {"wa-srb", "wa-ukr", "sa-alb-1", "sa-mda", "sa-ner", "op-alb", "cp-kuch", "lo-bel", "pr-eap", "rn-wb", "dl-rabat", "io-iom", "ev-visit"}
     assert at.metric[0].label == "Agreements in force"
-    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 14
+    table = component_args(at, "table")
+    assert table is not None and not at.dataframe  # the record table is the page's own component, fed like the map
+    assert int(map_model.unpack_mask(table["shown"], table["n"]).sum()) == 14
 
 
-def click_table_row(at: AppTest, row: int) -> AppTest:
-    """Click a row of the record table, as the browser reports it: the table's selection (its position on
-    the page shown) arrives as the widget's new value with the next run, and Streamlit calls on_select.
-    AppTest has no click for a dataframe, so the widget state is added to the run by hand."""
-    (table,) = at.dataframe
+def component_event(at: AppTest, name: str, event: str, value: dict) -> AppTest:
+    """A component's trigger value as the browser sends it (a click on the map, a row of the table): the
+    payload list of the component's trigger widget, with the next run. AppTest cannot click in a component."""
+    (element,) = [e for e in at.get("bidi_component") if e.proto.component_name == live_map.COMPONENTS[name]]
     states = at._tree.get_widget_states()
-    states.widgets.append(WidgetState(id=table.proto.id, string_value=json.dumps({"selection": {"rows": [row], "columns": [], "cells": []}})))
+    trigger_id = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}__events"  # Streamlit's name for a component's triggers
+    states.widgets.append(WidgetState(id=trigger_id, json_trigger_value=json.dumps([{"event": event, "value": value}])))
     at._run(states)
     assert not at.exception, at.exception
     return at
 
 
-def test_record_table_leads_with_names(toy: Path) -> None:
-    at = run({"sel": "cp-kuch"})
-    table = at.dataframe[0].value
-    assert list(table.columns) == ["Name", "Instrument", "Partners", "Start", "End", "Status", "Confidence", "ID"]
-    assert table.loc[table["ID"] == "cp-kuch", "Partners"].item() == "Country MDA, Country UKR"
-    assert not [n for n in at.main if n.type == "number_input"]  # one page: no page control
+def test_record_table_gets_the_maps_bit_mask_and_the_version_file_has_its_columns(toy: Path) -> None:
+    at = run({"sel": "cp-kuch", "instruments": "coordination_point"})
+    table, shown = component_args(at, "table"), live_map_args(at)["state"]
+    assert table is not None and table["shown"] == shown["shown"] and table["n"] == shown["n"]  # the same few bytes
+    assert table["data_url"] == live_map_args(at)["data_url"]  # one data file for the map and the table
+    rec = map_data(table)["records"]
+    k = rec["id"].index("cp-kuch")
+    assert table["selected"] == k
+    assert rec["ptext"][k] == "Country MDA, Country UKR" and rec["name"][k] == "CP Kuchurhan"
+    assert rec["status"][k] and rec["period"][k] and rec["conf"][k]
+    assert len(json.dumps(table)) < 600  # no rows in a rerun: they are in the version's file
     # the selected record's details sit between the table's heading and the table
     order = [(n.type, getattr(n, "value", None)) for n in at.main]
-    heading = next(i for i, (t, v) in enumerate(order) if t == "subheader" and str(v).startswith("Records (14)"))
-    grid = next(i for i, (t, _) in enumerate(order) if t == "dataframe")
-    assert ("markdown", "#### CP Kuchurhan") in order[heading:grid]
+    heading = next(i for i, (t, v) in enumerate(order) if t == "subheader" and str(v).startswith("Records ("))
+    assert ("markdown", "#### CP Kuchurhan") in order[heading:]
 
 
-def test_record_table_pages_and_a_row_on_page_two_selects_its_record(many: Path) -> None:
+def test_a_row_picked_in_the_table_selects_and_frames_its_record(many: Path) -> None:
     at = run()
-    first = at.dataframe[0].value
-    assert len(first) == 200 and "464 records" in captions(at)
-    page = at.number_input(key="v_table_page")
-    assert (page.value, page.max) == (1, 3)
-    page.set_value(2).run()
-    second = at.dataframe[0].value
-    assert len(second) == 200 and not set(second["ID"]) & set(first["ID"])
-    assert "Page 2 of 3: rows 201–400 of 464" in captions(at)
-    picked = second.iloc[5]
-    click_table_row(at, 5)
-    assert at.query_params["sel"] in (picked["ID"], [picked["ID"]])
-    assert [m.value for m in at.markdown].count(f"#### {picked['Name']}") == 2  # beside the map and above the table
-    assert at.number_input(key="v_table_page").value == 2 and at.dataframe[0].value["ID"].tolist() == second["ID"].tolist()
-    at.number_input(key="v_table_page").set_value(3).run()
-    assert len(at.dataframe[0].value) == 64
-    # a new filter starts again at page 1
-    at.text_input(key="f_text").set_value("bulk").run()
-    assert at.number_input(key="v_table_page").value == 1 and "450 records" in captions(at)
+    assert "464 records" in captions(at)
+    seq = live_map_args(at)["frame"]["seq"]
+    component_event(at, "table", "pick", {"id": "ev-bulk-205", "token": "row-1"})
+    assert at.query_params["sel"] in ("ev-bulk-205", ["ev-bulk-205"])
+    assert [m.value for m in at.markdown].count("#### Bulk visit 205") == 2  # beside the map and above the table
+    frame = live_map_args(at)["frame"]
+    assert frame["seq"] == seq + 1 and frame["bounds"] is not None  # the map is asked to frame it
+    # an unknown id (a stale page, or a forged message) is ignored
+    component_event(at, "table", "pick", {"id": "no-such-record", "token": "row-2"})
+    assert at.query_params["sel"] in ("ev-bulk-205", ["ev-bulk-205"]) and not at.exception
+
 
 
 def test_deep_link_reproduces_the_view(toy: Path) -> None:
@@ -165,19 +172,18 @@ def test_map_click_selects_and_camera_move_goes_into_the_link(toy: Path) -> None
     record; a pan/zoom by the user updates the link but does not ask the map to move (same frame seq)."""
     at = run()
     seq = live_map_args(at)["frame"]["seq"]
-    at.session_state["situation_map"] = {"kind": "click", "id": "lo-bel", "token": "a"}
-    at.run()
+    component_event(at, "map", "event", {"kind": "click", "id": "lo-bel", "token": "a"})
     assert at.query_params["sel"] in ("lo-bel", ["lo-bel"])
-    assert any(m.value.startswith("#### FLO Belgrade") for m in at.markdown)  # the details panel
-    at.session_state["situation_map"] = {"kind": "view", "center": [44.1, 380.5], "zoom": 6.25, "token": "b"}
-    at.run()
+    assert any(m.value.startswith("#### FLO Belgrade") for m in at.markdown)  # the details panel, in the same run
+    assert live_map_args(at)["state"]["selected"] >= 0  # and the map rings it in the same run
+    component_event(at, "map", "event", {"kind": "view", "center": [44.1, 380.5], "zoom": 6.25, "token": "b"})
     assert at.query_params["lat"] in ("44.1000", ["44.1000"]) and at.query_params["lon"] in ("20.5000", ["20.5000"])
     assert at.query_params["zoom"] in ("6.25", ["6.25"])
     assert live_map_args(at)["frame"]["seq"] == seq  # the map is not told to move where the user already is
-    # a stale event (same token) is not applied twice; a bogus one is ignored
-    at.session_state["situation_map"] = {"kind": "click", "id": "ghost", "token": "c"}
-    at.run()
-    assert not at.exception and at.query_params["sel"] in ("lo-bel", ["lo-bel"])
+    # a stale event (same token) is not applied twice; a bogus one is ignored; so is one of the wrong shape
+    component_event(at, "map", "event", {"kind": "click", "id": "ghost", "token": "c"})
+    component_event(at, "map", "event", {"kind": "view", "center": "north", "zoom": 99, "token": "d"})
+    assert not at.exception and at.query_params["sel"] in ("lo-bel", ["lo-bel"]) and at.query_params["zoom"] in ("6.25", ["6.25"])
     # a preset asks for a new frame
     next(b for b in at.button if b.label == "Sahel").click().run()
     assert live_map_args(at)["frame"]["seq"] == seq + 1
@@ -185,7 +191,7 @@ def test_map_click_selects_and_camera_move_goes_into_the_link(toy: Path) -> None
 
 def test_map_sends_a_small_state_and_names_its_data_file(toy: Path) -> None:
     args = live_map_args(run())
-    assert args["data_url"].startswith("mapdata-") and len(json.dumps(args)) < 2_000
+    assert args["data_url"].startswith("bb-assets/mapdata-") and len(json.dumps(args)) < 2_000
     assert "FLO Belgrade" not in json.dumps(args)  # names and hover texts are in the data file, fetched once
     assert "FLO Belgrade" in map_data(args)["records"]["name"]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import re
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -14,11 +17,12 @@ from tests.fixtures import write_dataset
 
 
 @pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(live_map, "_built", [])
+def served(monkeypatch: pytest.MonkeyPatch):
+    """An empty registry of served files (the process-wide one is shared with other tests)."""
+    monkeypatch.setattr(live_map, "_static", {})
+    monkeypatch.setattr(live_map, "_data", OrderedDict())
     monkeypatch.setattr(live_map, "_data_names", {})
-    return live_map.build_dir()
+    return live_map
 
 
 @pytest.fixture
@@ -26,24 +30,29 @@ def catalog(tmp_path: Path):
     return load_catalog(write_dataset(tmp_path / "data"))
 
 
-def test_the_component_folder_has_its_page_script_and_maplibre(folder: Path) -> None:
-    page = (folder / "index.html").read_text(encoding="utf-8")
-    assert 'src="main.js"' in page and 'src="maplibre-gl.js"' in page and 'href="maplibre-gl.css"' in page
-    assert (folder / "maplibre-gl.js").stat().st_size > 500_000
-    assert "http://" not in page and "https://" not in page  # nothing from another host
-    script = (folder / "main.js").read_text(encoding="utf-8")
-    assert "innerHTML" not in script and "insertAdjacentHTML" not in script  # data text is set as text only
+def test_the_scripts_are_served_by_content_name_and_the_table_imports_the_maps_module(served) -> None:
+    names = served.static_names()
+    assert re.fullmatch(r"map-[0-9a-f]{16}\.js", names["map"]) and re.fullmatch(r"table-[0-9a-f]{16}\.js", names["table"])
+    script, table = served.asset_bytes(names["map"]).decode(), served.asset_bytes(names["table"]).decode()
+    assert f'from "./{names["map"]}"' in table  # one module instance: the table shares the map's data loader
+    assert served.asset(names["map"]).media_type.startswith("text/javascript")
+    for text in (script, table):
+        assert "http://" not in text and "https://" not in text  # nothing from another host
+        assert "innerHTML" not in text and "insertAdjacentHTML" not in text  # data text is set as text only
+    assert served.asset("../../etc/passwd") is None and served.asset("names") is None  # only registered names
 
 
-def test_map_data_is_named_by_content_and_pruned(folder: Path, catalog) -> None:
+def test_map_data_is_named_by_content_kept_compressed_and_pruned(served, catalog) -> None:
     model = map_model.build_version(catalog, display_geometry(catalog))
-    first = live_map.data_file("v1", model.payload)
-    assert live_map.data_file("db:abc-2", model.payload) == first  # another version drawing the same map: same file
+    first = served.data_file("v1", model.payload)
+    assert served.data_file("db:abc-2", model.payload) == first  # another version drawing the same map: same file
     assert first.startswith("mapdata-") and ":" not in first  # a relative URL, whatever the version looks like
-    assert orjson.loads((folder / first).read_bytes())["records"]["id"] == list(model.ids)
-    for n in range(live_map.KEEP_DATA_FILES + 3):  # data that differs every time
-        live_map.data_file(f"v{n + 2}", {**model.payload, "version": f"v{n + 2}"})
-    assert len(list(folder.glob("mapdata-*.json"))) == live_map.KEEP_DATA_FILES
+    assert orjson.loads(served.asset_bytes(first))["records"]["id"] == list(model.ids)
+    assert gzip.decompress(served.asset(first).gz) == served.asset_bytes(first) and served.latest_data() == first
+    for n in range(served.KEEP_DATA_FILES + 3):  # data that differs every time
+        served.data_file(f"v{n + 2}", {**model.payload, "version": f"v{n + 2}"})
+    assert len(served._data) == served.KEEP_DATA_FILES and served.asset(first) is None
+    assert served.latest_data() == served.data_file(f"v{served.KEEP_DATA_FILES + 4}", {})  # the newest
 
 
 def test_a_rerun_sends_a_bit_mask_not_the_records(catalog) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from pathlib import Path
 
 import pytest
@@ -12,19 +13,21 @@ from tests.fixtures import write_dataset
 
 
 @pytest.fixture
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("BB_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(live_map, "_built", [])
+def served(monkeypatch: pytest.MonkeyPatch):
+    """An empty registry of the map's served files."""
+    monkeypatch.setattr(live_map, "_static", {})
+    monkeypatch.setattr(live_map, "_data", OrderedDict())
     monkeypatch.setattr(live_map, "_data_names", {})
-    return tmp_path / "cache"
+    return live_map
 
 
 def test_warm_up_loads_the_catalog_and_writes_the_map_data_for_the_first_page(
-    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BB_DATA_DIR", str(write_dataset(tmp_path / "data")))
     assert serve.warm() is True
-    assert list(cache_dir.glob("live-map-*/mapdata-*.json"))  # the map data the first page will reference
+    assert served.latest_data() is not None  # the map data the first page will reference (and its head preloads)
+    assert served.static_names()["map"] in served._static  # the scripts, compressed once
 
     def no_second_load(*args: object) -> None:
         raise AssertionError("the catalog was loaded again after the warm-up")
@@ -36,7 +39,7 @@ def test_warm_up_loads_the_catalog_and_writes_the_map_data_for_the_first_page(
 
 
 def test_warm_up_with_broken_data_reports_and_lets_the_server_start(
-    tmp_path: Path, cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, served, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BB_DATA_DIR", str(tmp_path / "nowhere"))
     assert serve.warm() is False

@@ -29,9 +29,9 @@ def main() -> int:
             page.on("request", log.record)
             page.goto(url + "/")
             frame = wait_map(page, timeout=60_000)
-            traces = frame.evaluate("() => window.bbMap.getStyle().layers.length")
+            drawn = len(frame.evaluate("() => window.bbDebug.shownIds()"))
             browser.close()
-        print(json.dumps({"traces": traces, "foreign": log.foreign(url), "requests": len(log.urls)}))
+        print(json.dumps({"drawn": drawn, "foreign": log.foreign(url), "requests": len(log.urls)}))
         return 0
     finally:
         proc.terminate()

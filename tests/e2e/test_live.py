@@ -47,7 +47,7 @@ def test_open_page_follows_data_edits_and_keeps_the_last_good_data(browser, live
     assert map_ids(frame) == ["lo-bel"]
 
     add_liaison_officer(data)  # a colleague saves the file
-    frame.wait_for_function("() => window.bbMap.getFilter('bb-points-changed')[2][1].length > 0", timeout=WITHIN)
+    frame.wait_for_function("() => window.bbDebug.changedIds().length > 0", timeout=WITHIN)
     assert map_ids(frame) == ["lo-bel", "lo-new"]  # the new posting, and still only the filtered instrument
     assert page.evaluate("() => window.notReloaded === true") and frame.evaluate("() => window.notReloaded === true")
     camera = map_camera(frame)
@@ -87,7 +87,7 @@ def test_two_instances_on_one_database_follow_writes_and_outages(browser, loaded
             sql.execute("UPDATE t SET id = 'lo-sql-test', name = 'FLO SQL test', row_no = (SELECT max(row_no) + 1 FROM bb.liaison_officers)")
             sql.execute("INSERT INTO bb.liaison_officers SELECT * FROM t")
         for _, page, frame, _ in views:  # both instances show it within the interval, highlighted, without reload
-            frame.wait_for_function("() => window.bbMap.getFilter('bb-points-changed')[2][1].length > 0", timeout=WITHIN)
+            frame.wait_for_function("() => window.bbDebug.changedIds().length > 0", timeout=WITHIN)
             assert "lo-sql-test" in map_ids(frame)
             page.get_by_text("Added: FLO SQL test").first.wait_for(timeout=WITHIN)
 

@@ -7,6 +7,7 @@ import re
 import pytest
 
 import geo
+from dashboard.style import ROUTE_LINE, TIE_FILLS
 from tests.e2e.test_browser import LIVE_MAP, draw_seq, page_point, wait_map, wait_redrawn
 
 pytestmark = pytest.mark.e2e
@@ -14,36 +15,40 @@ pytestmark = pytest.mark.e2e
 SITE_INSTRUMENTS = ("liaison_officer", "coordination_point", "event", "organisation", "risk_network")
 
 
-def hide_legend(frame) -> None:
-    """Fold the legend away, as a user does to reach the symbols under it."""
-    frame.locator("#legend button.collapse").click()
-    frame.wait_for_function("() => document.getElementById('legend').classList.contains('collapsed')")
+def map_box(frame) -> dict:
+    """The map's drawing area in the page (the legend strip under it is not part of it)."""
+    return frame.evaluate("() => { const r = document.querySelector('[data-testid=stBidiComponentIsolated]').shadowRoot"
+                          ".querySelector('.bb-box').getBoundingClientRect(); return {x: r.left, y: r.top, w: r.width, h: r.height}; }")
 
 
 def visible_sites(frame, catalog, ids: list[str]) -> list[str]:
-    """The located records among ``ids`` whose symbol lies inside the map's frame."""
-    size = frame.evaluate("() => [document.getElementById('wrap').clientWidth, document.getElementById('wrap').clientHeight]")
+    """The located records among ``ids`` whose symbol lies inside the map's drawing area."""
+    box = map_box(frame)
     out = []
     for rid in ids:
         rec = catalog.record(rid)
         if rec is None or not rec["located"] or rec["instrument"] not in SITE_INSTRUMENTS:
             continue
         xy = frame.evaluate("(id) => window.bbDebug.pointOf(id)", rid)
-        if xy and 12 < xy[0] < size[0] - 50 and 12 < xy[1] < size[1] - 12:  # clear of the zoom buttons
-            out.append(rid)
+        if xy and box["x"] + 12 < xy[0] < box["x"] + box["w"] - 50 and box["y"] + 12 < xy[1] < box["y"] + box["h"] - 12:
+            out.append(rid)  # clear of the edges and the zoom buttons
     return out
 
 
 def click_and_expect(page, frame, rid: str) -> None:
     """Click the record's symbol where the map draws it; pick it from the list if others share the place."""
+    before = frame.evaluate("() => window.bbDebug.state().chooser")
     x, y = page_point(page, frame, frame.evaluate("(id) => window.bbDebug.pointOf(id)", rid))
     page.mouse.click(x, y)
-    frame.wait_for_function("() => document.body.dataset.chooser || true")
-    chooser = frame.locator(f"#chooser button[data-id='{rid}']")
-    if frame.evaluate("() => !!document.body.dataset.chooser"):
+    # either the click selected the record, or a list of the records at that place opened
+    frame.wait_for_function("([id, n]) => window.bbDebug.selected() === id || window.bbDebug.state().chooser > 0",
+                            arg=[rid, before], timeout=20_000)
+    if frame.evaluate("() => window.bbDebug.state().chooser > 0"):
+        chooser = page.locator(f"#chooser button[data-id='{rid}']")
         assert chooser.count() == 1, f"{rid} is not offered among the records at its place"
         chooser.click()
     page.wait_for_url(re.compile(rf"sel={re.escape(rid)}(&|$)"), timeout=20_000)
+    frame.wait_for_function("(id) => window.bbDebug.selected() === id", arg=rid, timeout=20_000)
 
 
 @pytest.mark.parametrize("query", ["", "?regions=western_balkans", "?regions=sahel"], ids=["default", "western-balkans", "sahel"])
@@ -52,7 +57,6 @@ def test_clicking_each_site_symbol_opens_that_record_with_every_layer_on(page, a
     page.set_viewport_size({"width": 1600, "height": 1000})
     page.goto(app_url + "/" + query)
     frame = wait_map(page)
-    hide_legend(frame)
     shown = frame.evaluate("() => window.bbDebug.shownIds()")
     sites = visible_sites(frame, catalog, shown)
     assert len(sites) >= (2 if query else 20), sites
@@ -65,23 +69,22 @@ def test_a_country_with_several_records_offers_all_of_them(page, app_url: str) -
     catalog = geo.load_catalog(geo.data_dir())
     page.goto(app_url + "/?regions=western_balkans")
     frame = wait_map(page)
-    hide_legend(frame)
     expected = set(geo.matching_ids(catalog, geo.FilterSpec(regions=("western_balkans",))))
     montenegro = {r.id for r in catalog.records.itertuples() if "MNE" in r.partners and not r.located and r.id in expected}
     assert len(montenegro) >= 3  # its working arrangement, its operation, the dialogues it takes part in
     # click Montenegro away from any symbol: its label point
     x, y = page_point(page, frame, frame.evaluate("() => window.bbDebug.countryPoint('MNE')"))
     page.mouse.move(x, y)
-    frame.locator("#tip").wait_for(state="visible")
-    assert "Montenegro" in frame.locator("#tip").inner_text()
+    page.locator("#tip").wait_for(state="visible")
+    assert "Montenegro" in page.locator("#tip").inner_text()
     page.mouse.click(x, y)
-    frame.locator("#chooser").wait_for(state="visible")
-    offered = set(frame.locator("#chooser button").evaluate_all("els => els.map(e => e.dataset.id)"))
+    page.locator("#chooser").wait_for(state="visible")
+    offered = set(page.locator("#chooser button").evaluate_all("els => els.map(e => e.dataset.id)"))
     assert offered == montenegro
-    assert "Montenegro" in frame.locator("#chooser b").inner_text()
+    assert "Montenegro" in page.locator("#chooser b").inner_text()
     # keyboard: the list has the focus; arrow down and Enter open the second record
     page.keyboard.press("ArrowDown")
-    second = frame.evaluate("() => document.activeElement.dataset.id")
+    second = page.locator("#chooser button:focus").get_attribute("data-id")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"sel={re.escape(second)}(&|$)"), timeout=20_000)
 
@@ -89,26 +92,30 @@ def test_a_country_with_several_records_offers_all_of_them(page, app_url: str) -
 def test_legend_shows_each_drawn_layer_in_its_form_and_toggles_it(page, app_url: str) -> None:
     page.goto(app_url + "/")
     frame = wait_map(page)
-    entries = frame.locator("#legend button[aria-pressed]").evaluate_all(
+    entries = page.locator("#legend button[aria-pressed]").evaluate_all(
         "els => els.map(e => ({key: e.dataset.key, form: e.dataset.form}))")
     forms = {e["key"]: e["form"] for e in entries}
-    # every fill drawn on the map is a legend entry: the tie fills in use
-    ties = frame.evaluate("() => { const m = window.bbMap; const used = new Set(); "
-                          "for (const f of m.querySourceFeatures('countries')) { const s = m.getFeatureState({source: 'countries', id: f.id}); "
-                          "if (s.tie >= 0) used.add(s.tie); } return [...used].sort(); }")
+    # every fill drawn on the map is a legend entry: the tie fills in use, and each is painted in its colour
+    ties = frame.evaluate("() => window.bbDebug.ties()")
     tie_keys = ["operation", "status_agreement", "working_arrangement", "strategic_partner"]
-    for t in ties:
+    box, painted = map_box(frame), set()
+    for iso, t in ties.items():
         assert forms.get(tie_keys[t]) == "fill"
+        x, y = frame.evaluate("(iso) => window.bbDebug.countryPoint(iso)", iso)
+        if box["x"] < x < box["x"] + box["w"] and box["y"] < y < box["y"] + box["h"]:  # in view: painted in its colour
+            assert frame.evaluate("(c) => window.bbDebug.pixels(c)", TIE_FILLS[tie_keys[t]]) > 50, (iso, tie_keys[t])
+            painted.add(t)
+    assert len(painted) >= 3
     # every drawn outline layer and point symbol has its entry in the same form
     assert forms.get("project") == "outline" and forms.get("dialogue") == "outline"
     assert forms.get("liaison_officer") == "point" and forms.get("organisation") == "point"
     # toggling a legend entry hides that layer on the map (and shows it again)
     before = len(frame.evaluate("() => window.bbDebug.shownIds()"))
     seq = draw_seq(frame)
-    frame.locator("#legend button[data-key='organisation']").click()
+    page.locator("#legend button[data-key='organisation']").click()
     frame.wait_for_function("(n) => window.bbDebug.shownIds().length < n", arg=before)
-    assert frame.locator("#legend button[data-key='organisation']").get_attribute("aria-pressed") == "false"
-    frame.locator("#legend button[data-key='organisation']").click()
+    assert page.locator("#legend button[data-key='organisation']").get_attribute("aria-pressed") == "false"
+    page.locator("#legend button[data-key='organisation']").click()
     frame.wait_for_function("(n) => window.bbDebug.shownIds().length === n", arg=before)
     assert draw_seq(frame) == seq  # a legend toggle is the map's own business: no rerun of the app
 
@@ -118,12 +125,12 @@ def test_country_names_are_drawn_offline_and_declutter_by_zoom(page, app_url: st
     frame = wait_map(page)
     names = frame.evaluate("() => window.bbDebug.labels()")
     assert {"Serbia", "Montenegro", "Albania", "North Macedonia", "Bosnia and Herzegovina"} <= set(names)
-    boxes = frame.locator("#labels .lbl").evaluate_all("els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
+    boxes = page.locator(".lbl").evaluate_all("els => els.map(e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })")
     for i, a in enumerate(boxes):  # decluttered: no two names overlap
         for b in boxes[i + 1:]:
             assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
     near = len(names)
-    frame.evaluate("() => window.bbMap.jumpTo({zoom: 1.2})")
+    frame.evaluate("() => window.bbDebug.jumpTo({zoom: 1.2})")
     frame.wait_for_function("(n) => window.bbDebug.labels().length !== n", arg=near)
     assert page.request_log.foreign(app_url) == []
     assert not [u for u in page.request_log.urls if "glyph" in u or u.endswith(".pbf")]  # no glyph server at all
@@ -132,33 +139,35 @@ def test_country_names_are_drawn_offline_and_declutter_by_zoom(page, app_url: st
 def test_a_route_is_drawn_and_framed(page, app_url: str) -> None:
     page.goto(app_url + "/?routes=central-mediterranean")
     frame = wait_map(page)
-    drawn = frame.evaluate("() => ['LBY', 'TUN', 'DZA', 'EGY'].map(iso => { const f = window.bbMap.querySourceFeatures('countries')"
-                           ".find(x => x.properties.iso === iso); return f && window.bbMap.getFeatureState({source: 'countries', id: f.id}).route; })")
-    assert all(drawn), drawn
-    inside = frame.evaluate("() => ['LBY', 'TUN'].map(iso => { const p = window.bbDebug.countryPoint(iso); const w = document.getElementById('wrap'); "
-                            "return p && p[0] > 0 && p[1] > 0 && p[0] < w.clientWidth && p[1] < w.clientHeight; })")
-    assert all(inside)
-    assert frame.locator("#legend button[data-key='route']").count() == 1
+    assert {"LBY", "TUN", "DZA", "EGY"} <= set(frame.evaluate("() => window.bbDebug.routeCountries()"))
+    assert frame.evaluate("() => window.bbDebug.routes()") == ["central-mediterranean"]
+    assert frame.evaluate("(c) => window.bbDebug.pixels(c)", ROUTE_LINE) > 100  # the line and the outlines are painted
+    box = map_box(frame)
+    for iso in ("LBY", "TUN"):  # framed: the route countries are in view
+        x, y = frame.evaluate("(iso) => window.bbDebug.countryPoint(iso)", iso)
+        assert box["x"] < x < box["x"] + box["w"] and box["y"] < y < box["y"] + box["h"]
+    assert page.locator("#legend button[data-key='route']").count() == 1
 
 
 def test_presentation_mode_fills_a_wall_screen_with_the_map_and_its_legend(page, app_url: str) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(app_url + "/?present=1")
     frame = wait_map(page)
-    page.wait_for_function(f"() => {{ const r = document.querySelector(\"{LIVE_MAP}\").getBoundingClientRect(); return r.height > 500 && r.bottom <= innerHeight; }}")
+    page.wait_for_function("() => { const r = window.bbDebug.box(); return r.height > 600 && r.y + r.height <= innerHeight; }")
     box = page.locator(LIVE_MAP).bounding_box()
-    assert box is not None and box["y"] + box["height"] <= 1080 and box["height"] >= 600
-    legend = frame.locator("#legend").bounding_box()
-    # the whole legend inside the map (Playwright gives both boxes in the page's coordinates)
-    assert legend is not None and box["y"] <= legend["y"] and legend["y"] + legend["height"] <= box["y"] + box["height"]
-    assert page.evaluate("() => scrollY") == 0
+    assert box is not None and box["y"] + box["height"] <= 1080 and map_box(frame)["h"] >= 600
+    legend = page.locator("#legend").bounding_box()
+    # the whole legend under the map and above the fold (Playwright gives both boxes in the page's coordinates)
+    assert legend is not None and legend["height"] > 20 and legend["y"] + legend["height"] <= 1080
+    assert page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollTop") == 0
 
 
 def test_dark_theme_renders_map_and_page(page, app_url: str) -> None:
     page.goto(app_url + "/?theme=dark")
     frame = wait_map(page)
-    assert frame.evaluate("() => document.body.dataset.theme") == "dark"
-    assert frame.evaluate("() => window.bbMap.getPaintProperty('bb-water', 'background-color')") == "#0E1117"
+    assert frame.evaluate("() => window.bbDebug.state().theme") == "dark"
+    assert frame.evaluate("() => window.bbDebug.water()") == "#0E1117"
+    assert frame.evaluate("() => window.bbDebug.pixels('#0E1117')") > 10_000  # the dark sea is painted
     background = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stAppViewContainer]')).backgroundColor")
     assert background == "rgb(14, 17, 23)"
     assert "theme=dark" in page.url
@@ -166,7 +175,7 @@ def test_dark_theme_renders_map_and_page(page, app_url: str) -> None:
     page.get_by_text("Region presets").click()
     page.get_by_role("button", name="Sahel").first.click()
     wait_redrawn(frame, before)
-    assert frame.evaluate("() => document.body.dataset.theme") == "dark" and "theme=dark" in page.url
+    assert frame.evaluate("() => window.bbDebug.state().theme") == "dark" and "theme=dark" in page.url
 
 
 def test_time_playback_steps_the_as_of_day_and_the_map_follows(page, app_url: str) -> None:

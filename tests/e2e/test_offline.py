@@ -28,5 +28,5 @@ def test_map_draws_with_no_network_and_requests_nothing_outside() -> None:
     res = subprocess.run(namespace_command(), capture_output=True, text=True, timeout=240, cwd=PROBE.parents[2])
     assert res.returncode == 0, res.stderr[-3000:]
     report = json.loads(res.stdout.strip().splitlines()[-1])
-    assert report["traces"] > 5
+    assert report["drawn"] > 5
     assert report["foreign"] == []
