@@ -2,7 +2,7 @@
 
 Pure functions plus one warm renderer; no Streamlit here, so the app and the command line
 (``python -m dashboard.briefing``) produce the same files. The map in every product is the vector drawing
-of ``dashboard.vector_map`` (same data, styles and frame as the live MapLibre map). Images are rendered by
+of ``dashboard.vector_map`` (same data, styles and frame as the live map). Images are rendered by
 Kaleido with the Debian ``chromium`` the set-up installs, started once (no MathJax, so no CDN request) and
 reused; the HTML needs no renderer.
 """
@@ -313,24 +313,35 @@ def write_deck(catalog: Catalog, snaps: Sequence[Snapshot], out: Path, stem: str
 def snapshot_from(link: str | None, preset: str | None, title: str | None, marking: str, catalog: Catalog) -> tuple[Snapshot, list[str]]:
     """Build a snapshot from a shareable link's query string or a named region preset."""
     notices: list[str] = []
+    params: Mapping[str, list[str]] = {}
     if preset:
         if preset not in PRESETS:
             raise KeyError(f"unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
         p = PRESETS[preset]
-        spec, view = FilterSpec(regions=p["regions"]), MapView(center=p["center"], zoom=p["zoom"])
+        spec, view = FilterSpec(regions=p["regions"]), MapView()
+        framed = True  # as the app does: a preset frames its result
         default_title = f"Cooperation beyond EU borders — {preset}"
     else:
         from urllib.parse import parse_qs, urlsplit
 
         query = urlsplit(link or "").query or (link or "").lstrip("?")
-        params: Mapping[str, list[str]] = parse_qs(query)
+        params = parse_qs(query)
         state, notices = decode({k: v if len(v) > 1 else v[0] for k, v in params.items()}, set(catalog.partners["code"]), set(catalog.records["id"]))
         spec, view = state.spec, MapView(center=state.center, zoom=state.zoom, selected=state.selected)
+        framed = "lat" not in params and "zoom" not in params  # a link without a camera: the app frames the result
         default_title = "Cooperation beyond EU borders"
     layers = spec.instruments or MapView().layers
     route = tuple(sorted(geo.route_partners(catalog, spec.routes))) if spec.routes else ()  # outlined, as in the app
-    return Snapshot(spec, MapView(center=view.center, zoom=view.zoom, selected=view.selected, layers=layers, height=HEIGHT,
-                                  route_countries=route), title or default_title, marking), notices
+    bounds = None
+    if framed:
+        model = export_model(catalog, export_geometry(catalog))
+        ids = geo.matching_ids(catalog, spec)
+        if view.selected:
+            bounds = map_model.record_bounds(model, view.selected)  # a link naming a record frames it, as the app does
+        bounds = bounds or map_model.result_bounds(model, catalog, spec, ids)
+    return Snapshot(spec, MapView(center=view.center, zoom=view.zoom, bounds=tuple(bounds) if bounds else None,
+                                  selected=view.selected, layers=layers, height=HEIGHT, route_countries=route),
+                    title or default_title, marking), notices
 
 
 def main(argv: list[str] | None = None) -> int:

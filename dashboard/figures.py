@@ -1,7 +1,7 @@
 """Pure figure builders: records in, ``go.Figure`` out. No Streamlit here, so they are tested as data.
 
 The situation map itself is described by ``dashboard.map_model`` and drawn by the live map component
-(MapLibre) and by ``dashboard.vector_map`` (exports, partner page); this module holds the view of the map
+(a canvas in the browser) and by ``dashboard.vector_map`` (exports, partner page); this module holds the view of the map
 (``MapView``), the timeline and the headline figures.
 """
 

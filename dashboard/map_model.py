@@ -40,6 +40,7 @@ from geo import (
     DisplayGeometry,
     FilterSpec,
     label_point,
+    route_partners,
 )
 
 CELL = "cell"  # the AFIC risk-analysis cells: points of the risk-network instrument with their own symbol
@@ -271,6 +272,17 @@ def record_bounds(model: VersionModel, record_id: str) -> list[float] | None:
     if not boxes:
         return None
     return [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
+def result_bounds(model: VersionModel, catalog: Catalog, spec: FilterSpec, shown_ids: Iterable[str]) -> list[float] | None:
+    """Where the map looks for a filter's result (the live map, and exports of a view the user did not move):
+    the countries the filter is about (partners, route countries, the regions' partners), the shown sites
+    and a chosen route's EU entry point (``frame_bounds``)."""
+    focus = set(spec.partners) | (route_partners(catalog, spec.routes) if spec.routes else set())
+    if spec.regions:
+        focus |= {c for c, r in zip(catalog.partners["code"], catalog.partners["region"], strict=True) if r in spec.regions}
+    entries = [tuple(model.payload["routes"][r]["entry"]) for r in spec.routes if r in model.payload["routes"]]
+    return frame_bounds(model, shown_ids, spec, focus, entries)
 
 
 def frame_bounds(model: VersionModel, shown_ids: Iterable[str], spec: FilterSpec, focus: Iterable[str] = (),

@@ -12,18 +12,16 @@ from urllib.parse import urlparse
 log = logging.getLogger(__name__)
 
 OFFLINE_STYLE = "white-bg"  # the blank style: nothing fetched; the bundled outlines are the basemap
-# Named online basemaps (opt-in only): the MapLibre style each name stands for. They load tiles, glyphs and
-# sprites from their providers' servers. (Plotly's Mapbox names need a Mapbox token and are not offered.)
-_CARTO = "https://basemaps.cartocdn.com/gl/{}-gl-style/style.json"
-ONLINE_STYLES: dict[str, str | dict] = {
-    "carto-positron": _CARTO.format("positron"),
-    "carto-voyager": _CARTO.format("voyager"),
-    "carto-darkmatter": _CARTO.format("dark-matter"),
-    "open-street-map": {"version": 8, "sources": {"osm": {"type": "raster", "tileSize": 256,
-                                                           "tiles": ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"]}},
-                        "layers": [{"id": "osm", "type": "raster", "source": "osm"}]},
+# Named online basemaps (opt-in only): the raster tile address each name stands for. The live map draws them
+# under the country fills, from those providers' servers. A deployment's own tile server is given as a URL
+# template with {z}, {x} and {y}. (Vector styles need a WebGL renderer; the live map draws a 2D canvas, see
+# dashboard/live_map, so MapLibre style JSON addresses are not taken any more.)
+ONLINE_STYLES: dict[str, str] = {
+    "carto-positron": "https://basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
+    "carto-voyager": "https://basemaps.cartocdn.com/rastertiles/voyager/{z}/{x}/{y}.png",
+    "carto-darkmatter": "https://basemaps.cartocdn.com/dark_all/{z}/{x}/{y}.png",
+    "open-street-map": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
 }
-
 
 def _number(name: str, default: float, low: float, high: float) -> float:
     raw = os.environ.get(name, "").strip()
@@ -50,27 +48,27 @@ def highlight_minutes() -> float:
 
 
 def map_style() -> str:
-    """The live map's basemap style (``BB_ONLINE_BASEMAP``): empty (default) = offline, the bundled outlines
-    only; a plotly style name such as ``carto-positron``; or the URL of a MapLibre style JSON, e.g. a tile
-    server on the operator's own network. Anything but the default makes the browser fetch tiles."""
+    """The live map's basemap (``BB_ONLINE_BASEMAP``): empty (default) = offline, the bundled outlines only; a
+    name such as ``carto-positron``; or a raster tile URL template with ``{z}``, ``{x}`` and ``{y}`` (e.g. a tile
+    server on the operator's own network). Anything but the default makes the browser fetch tiles."""
     raw = os.environ.get("BB_ONLINE_BASEMAP", "").strip()
     if not raw or raw == OFFLINE_STYLE:
         return OFFLINE_STYLE
     if raw in ONLINE_STYLES:
         return raw
     url = urlparse(raw)
-    if url.scheme in ("http", "https") and url.netloc:
+    if url.scheme in ("http", "https") and url.netloc and all(part in raw for part in ("{z}", "{x}", "{y}")):
         return raw
-    log.warning("BB_ONLINE_BASEMAP=%r is neither a style name (%s) nor an http(s) URL; staying offline", raw, ", ".join(ONLINE_STYLES))
+    log.warning("BB_ONLINE_BASEMAP=%r is neither a basemap name (%s) nor an http(s) tile URL with {z}, {x} and {y}; "
+                "staying offline", raw, ", ".join(ONLINE_STYLES))
     return OFFLINE_STYLE
 
 
-def basemap_url(style: str) -> str | dict | None:
-    """The MapLibre style the live map loads for ``style`` (a URL or a style object); None when offline."""
+def basemap_url(style: str) -> str | None:
+    """The tile URL template the live map draws for ``style``; None when offline."""
     if style == OFFLINE_STYLE:
         return None
     return ONLINE_STYLES.get(style, style)
-
 
 def theme() -> str:
     """The deployment's default theme (``BB_THEME``: ``light`` or ``dark``); a link's ``theme=`` wins."""
@@ -82,12 +80,6 @@ def theme() -> str:
 
 
 def basemap_host(style: str) -> str | None:
-    """Where an online style sends the browser (for the notice on the map), or None when offline."""
-    if style == OFFLINE_STYLE:
-        return None
-    if style.startswith(("http://", "https://")):
-        return urlparse(style).netloc
-    target = ONLINE_STYLES.get(style)
-    if isinstance(target, str):
-        return urlparse(target).netloc
-    return "tile.openstreetmap.org" if style == "open-street-map" else "the style's tile servers"
+    """Where an online basemap sends the browser (for the notice on the map), or None when offline."""
+    url = basemap_url(style)
+    return urlparse(url).netloc if url else None

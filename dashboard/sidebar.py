@@ -17,7 +17,7 @@ def render_presets(where=st, columns: int = 1, key: str = "preset") -> None:
     for n, (label, preset) in enumerate(PRESETS.items()):
         cols[n % len(cols)].button(
             label, key=f"{key}_{label}", on_click=state.apply_preset,
-            args=(preset["regions"], preset["center"], preset["zoom"]), width="stretch",
+            args=(preset["regions"],), width="stretch",
         )
 
 

@@ -352,9 +352,8 @@ def note_camera(center: tuple[float, float], zoom: float) -> None:
     st.session_state[K_CENTER], st.session_state[K_ZOOM], st.session_state[K_BOUNDS] = center, zoom, None
 
 
-def apply_preset(regions: tuple[str, ...], center: tuple[float, float], zoom: float) -> None:
-    """Callback of a region-preset button: filter to the regions. The map frames the result, like any filter
-    (``center``/``zoom`` are the preset's fixed frame, used by the command-line briefing)."""
+def apply_preset(regions: tuple[str, ...]) -> None:
+    """Callback of a region-preset button: filter to the regions. The map frames the result, like any filter."""
     st.session_state[K_REGIONS] = list(regions)
     st.session_state[K_FRAMED] = None  # the same preset pressed again frames it again
 

@@ -1,9 +1,8 @@
 """How each instrument looks: one table. Colours are colour-blind safe and every layer also differs by form.
 
 Colours come from the Okabe–Ito and Paul Tol palettes (distinguishable with the common colour-vision
-deficiencies). Because MapLibre's offline "white-bg" style has no icon sprite, point symbols cannot change
-shape; points therefore differ by size and by a dark ring (a larger circle drawn underneath), and areas
-differ by fill versus outline and by dash pattern, so that no layer is told apart by colour alone.
+deficiencies). Points differ by shape, size and a dark ring, and areas by fill versus outline and by dash
+pattern, so that no layer is told apart by colour alone (the live map and the exports draw the same forms).
 """
 
 from __future__ import annotations
@@ -63,14 +62,15 @@ THEMES: dict[str, dict[str, str]] = {
              "panel": "rgba(20,22,28,0.92)", "text": "#F0F0F0", "highlight": "#FFFFFF"},
 }
 
-# Region presets: which regions a preset selects and where it frames the map.
+# Region presets: which regions a preset selects. A preset frames its result like any filter (the app and the
+# command-line briefing alike, dashboard.map_model.result_bounds), so no fixed frame is kept here.
 PRESETS: dict[str, dict] = {
-    "Western Balkans": {"regions": ("western_balkans",), "center": (42.6, 20.3), "zoom": 5.3},
-    "Eastern Partnership": {"regions": ("eastern_partnership",), "center": (45.5, 35.0), "zoom": 3.8},
-    "Central Asia": {"regions": ("central_asia",), "center": (42.0, 65.0), "zoom": 3.4},
-    "North & West Africa": {"regions": ("north_africa", "west_africa"), "center": (20.0, -2.0), "zoom": 2.8},
-    "Sahel": {"regions": ("sahel",), "center": (16.0, 2.0), "zoom": 3.4},
-    "Horn of Africa": {"regions": ("horn_of_africa",), "center": (6.0, 38.0), "zoom": 3.4},
-    "Middle East": {"regions": ("middle_east",), "center": (30.0, 40.0), "zoom": 3.6},
+    "Western Balkans": {"regions": ("western_balkans",)},
+    "Eastern Partnership": {"regions": ("eastern_partnership",)},
+    "Central Asia": {"regions": ("central_asia",)},
+    "North & West Africa": {"regions": ("north_africa", "west_africa")},
+    "Sahel": {"regions": ("sahel",)},
+    "Horn of Africa": {"regions": ("horn_of_africa",)},
+    "Middle East": {"regions": ("middle_east",)},
 }
 DEFAULT_VIEW = {"center": (40.0, 20.0), "zoom": 2.2}

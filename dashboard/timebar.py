@@ -71,7 +71,7 @@ def _cycle_every(seconds: float) -> None:
         if state_time.kiosk_due(seconds):
             label = state_time.next_kiosk_preset(list(PRESETS))
             preset = PRESETS[label]
-            state.apply_preset(preset["regions"], preset["center"], preset["zoom"])
+            state.apply_preset(preset["regions"])
             st.rerun(scope="app")
 
     cycle()

@@ -3,10 +3,10 @@
 Both maps read one model (``dashboard.map_model``): the records' places, styles and hover texts, the
 strongest-tie country fills (``map_model.tie_classes``), the outline frameworks, the site symbols with their
 shapes, the route lines to their EU entry points, the country names and the legend entries. The live map
-draws it with MapLibre in the browser; this module draws it as plotly ``scatter`` traces for the exports
-(PNG/SVG/PDF/PPTX/HTML) and the partner page: WebGL in software cost seconds per export, SVG and PDF held a
-raster picture, and a MapLibre page stays blank from ``file://``. Outlines are projected to Web Mercator in
-Python and drawn as SVG paths: one trace per legend entry (not per country).
+draws it on a canvas in the browser (``dashboard.live_map``); this module draws it as plotly ``scatter``
+traces for the exports (PNG/SVG/PDF/PPTX/HTML) and the partner page, so SVG and PDF are true vectors and the
+HTML file works from ``file://``. Outlines are projected to Web Mercator in Python and drawn as SVG paths: one
+trace per legend entry (not per country).
 
 Pure: no Streamlit, no I/O. Coordinates are "Mercator degrees": x is the longitude, y the Mercator
 ordinate scaled so that one unit of y equals one unit of x on the map; so ``scaleanchor`` keeps shapes true.
@@ -44,8 +44,9 @@ def mercator_y(lat: np.ndarray | float) -> np.ndarray:
 def frame(view: MapView, width_px: float, height_px: float) -> tuple[tuple[float, float], tuple[float, float]]:
     """x and y ranges showing the view's centre at its zoom on a plot area of the given pixel size.
 
-    At zoom z MapLibre draws the world 512·2^z px wide; the same scale is kept, so a preset frames the
-    same area in an export as in the app (more or less of it around the edges, by the export's shape).
+    At zoom z the live map draws the world 512·2^z px wide; the same scale is kept, so a camera frames the
+    same area in an export as in the app (more or less of it around the edges, by the export's shape). A view
+    the app framed (``view.bounds``) is fitted to this plot's size instead, as the live map fits it to its own.
     """
     zoom, (cy_lat, cx) = view.zoom, view.center
     if view.bounds is not None:  # framed on a result or a record: fit them to this plot's size, as the live map does

@@ -153,14 +153,10 @@ def render() -> None:
 
     model, data_name = data.map_version(catalog.version, catalog)
     route_countries = tuple(sorted(route_partners(catalog, spec.routes))) if spec.routes else ()
-    focus = set(spec.partners) | set(route_countries)
-    if spec.regions:
-        focus |= {c for c, r in zip(catalog.partners["code"], catalog.partners["region"], strict=True) if r in spec.regions}
     if state.needs_framing(spec) and state_time.is_playing():  # playback: the map holds its frame while the days go by
         state.frame_result(spec, None)
     if state.needs_framing(spec):  # every filter change frames the map on its result (a link's own camera is kept)
-        entries = [tuple(model.payload["routes"][r]["entry"]) for r in spec.routes if r in model.payload["routes"]]
-        bounds = map_model.frame_bounds(model, records["id"], spec, focus, entries)
+        bounds = map_model.result_bounds(model, catalog, spec, records["id"])
         state.frame_result(spec, tuple(bounds) if bounds else None)
         view = state.current()
     # Added or changed records stay highlighted for a while (BB_CHANGE_HIGHLIGHT_MINUTES) after they were seen

@@ -233,7 +233,26 @@ def test_a_link_with_a_route_outlines_the_route_countries_like_the_app() -> None
     snap, notices = snapshot_from("?routes=central-mediterranean&zoom=4&lat=30&lon=12", None, None, "PUBLIC", catalog)
     assert not notices
     assert set(snap.view.route_countries) == geo.route_partners(catalog, ("central-mediterranean",)) != set()
-    assert (snap.view.center, snap.view.zoom) == ((30.0, 12.0), 4.0)
+    assert (snap.view.center, snap.view.zoom) == ((30.0, 12.0), 4.0) and snap.view.bounds is None  # the link's camera
+
+
+@pytest.mark.parametrize(("link", "preset", "inside"), [
+    ("?regions=western_balkans", None, ("SRB", "ALB", "MNE")),  # a link without a camera: framed on its result
+    (None, "Sahel", ("NER", "MLI")),  # a preset, as the app frames it
+    ("?sel=lo-ankara", None, ("TUR",)),  # a link naming a record: framed on it
+])
+def test_views_the_user_did_not_move_are_framed_on_their_result_like_the_app(link, preset, inside) -> None:
+    from dashboard import vector_map
+    from dashboard.briefing import snapshot_from
+
+    catalog = geo.load_catalog(geo.data_dir())
+    snap, _ = snapshot_from(link, preset, None, "PUBLIC", catalog)
+    assert snap.view.bounds is not None
+    (x0, x1), (y0, y1) = vector_map.frame(snap.view, 1600, 900)
+    for iso in inside:
+        point = geo.label_point(catalog.countries.set_index("iso3").geometry[iso])
+        assert x0 < point.x < x1 and y0 < float(vector_map.mercator_y(point.y)) < y1, iso
+    assert x1 - x0 < 120  # a region, not the world
 
 
 def test_cli_several_views_make_one_deck_and_numbered_files(tmp_path: Path) -> None:

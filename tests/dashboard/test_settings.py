@@ -13,7 +13,9 @@ from dashboard import settings
         ("", "white-bg", None),
         ("white-bg", "white-bg", None),
         ("carto-positron", "carto-positron", "basemaps.cartocdn.com"),
-        ("https://tiles.intra.example/styles/basic.json", "https://tiles.intra.example/styles/basic.json", "tiles.intra.example"),
+        ("https://tiles.intra.example/osm/{z}/{x}/{y}.png", "https://tiles.intra.example/osm/{z}/{x}/{y}.png", "tiles.intra.example"),
+        ("open-street-map", "open-street-map", "tile.openstreetmap.org"),
+        ("https://tiles.intra.example/styles/basic.json", "white-bg", None),  # a vector style: not drawable here
         ("google maps please", "white-bg", None),  # not a style name nor a URL: stays offline
         ("file:///etc/passwd", "white-bg", None),
     ],

@@ -37,6 +37,14 @@ def test_frame_is_centred_at_the_live_maps_scale() -> None:
     assert xr2[1] - xr2[0] == pytest.approx((xr[1] - xr[0]) / 2)
 
 
+def test_bounds_are_fitted_to_the_plot_with_a_margin_and_a_zoom_limit() -> None:
+    xr, yr = frame(MapView(bounds=(10.0, 40.0, 30.0, 50.0)), 1000, 500)
+    assert xr[0] < 10 < 30 < xr[1] and yr[0] < mercator_y(40.0) < mercator_y(50.0) < yr[1]
+    assert (xr[1] - xr[0]) / 1000 == pytest.approx((yr[1] - yr[0]) / 500)  # no stretching
+    tiny = frame(MapView(bounds=(20.0, 44.0, 20.01, 44.01)), 1000, 500)[0]  # one site: never closer than zoom 6.5
+    assert tiny[1] - tiny[0] == pytest.approx(1000 * 360.0 / (512 * 2**6.5))
+
+
 def test_rings_are_one_gap_separated_path() -> None:
     square = np.array([[0, 0], [1, 0], [1, 1], [0, 0]], dtype=float)
     x, y = rings_xy([{"type": "Polygon", "coordinates": [square]}, {"type": "MultiPolygon", "coordinates": [[square], [square + 2]]}])
