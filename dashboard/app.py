@@ -48,6 +48,7 @@ h1, h1 * {font-size: 1.7rem !important; padding: 0 !important;}
 [data-testid='stMetricValue'], [data-testid='stMetricValue'] * {font-size: 1.9rem !important;}
 [data-testid='stMetricLabel'] p {font-size: 0.95rem !important;}
 [data-testid='stVerticalBlock'] {gap: 0.45rem;}
+[data-testid='stButtonGroup'] > div {flex-wrap: wrap !important; overflow-x: visible !important; row-gap: 0.3rem;}
 </style>"""
 DARK_CSS = """<style>
 [data-testid='stAppViewContainer'], [data-testid='stHeader'], [data-testid='stSidebar'], [data-testid='stBottomBlockContainer']
@@ -56,7 +57,13 @@ DARK_CSS = """<style>
 [data-testid='stAppViewContainer'] p, [data-testid='stAppViewContainer'] h1, [data-testid='stAppViewContainer'] h2,
 [data-testid='stAppViewContainer'] h3, [data-testid='stAppViewContainer'] label, [data-testid='stAppViewContainer'] span,
 [data-testid='stMetricValue'], [data-testid='stCaptionContainer'], [data-testid='stSidebar'] * {color: #F0F0F0 !important;}
-[data-testid='stAppViewContainer'] button, [data-testid='stExpander'] details {background: #1E232D !important; border-color: #3A404C !important;}
+[data-testid^='stBaseButton'], [data-testid='stExpander'] details, [data-testid='stExpander'] summary
+  {background: #1E232D !important; border-color: #3A404C !important; color: #F0F0F0 !important;}
+input, textarea, [data-baseweb='input'], [data-baseweb='input'] > div, [data-baseweb='select'] > div,
+[data-testid='stNumberInputContainer'], [data-testid='stNumberInputContainer'] button
+  {background: #1E232D !important; color: #F0F0F0 !important; border-color: #3A404C !important;}
+[data-testid='stTooltipIcon'], [data-testid='stTooltipIcon'] * , [data-testid='stTooltipHoverTarget']
+  {background: transparent !important; color: #C8CCD4 !important; fill: #C8CCD4 !important;}
 </style>"""
 
 # One container, always present, holds the status lines: whatever shows in it, the elements below keep

@@ -267,7 +267,7 @@ _EXPORT_GEOMETRY: dict[str, geo.DisplayGeometry] = {}
 def export_geometry(catalog: Catalog) -> geo.DisplayGeometry:
     """Finer outlines than the live map (exports are rendered once and looked at closely), per data version."""
     if catalog.version not in _EXPORT_GEOMETRY:
-        _EXPORT_GEOMETRY[catalog.version] = geo.display_geometry(catalog, tolerance=0.04, coarse_tolerance=0.1, min_part=0.01)
+        _EXPORT_GEOMETRY[catalog.version] = geo.display_geometry(catalog, tolerance=0.04, min_part=0.01)
     return _EXPORT_GEOMETRY[catalog.version]
 
 

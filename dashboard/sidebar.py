@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import state, state_events
 from dashboard.style import PRESETS
 from geo import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUS_LABELS, STATUSES, Catalog
 
@@ -19,6 +19,14 @@ def render_presets(where=st, columns: int = 1, key: str = "preset") -> None:
             label, key=f"{key}_{label}", on_click=state.apply_preset,
             args=(preset["regions"],), width="stretch",
         )
+
+
+def render_preset_pills(where=st, key: str = "stage_preset") -> None:
+    """The presets on a wall screen: one row of pills that wraps on a narrow screen (buttons in fixed columns cut
+    their labels at 1280 px), the current preset highlighted."""
+    state_events.mark_preset(key, {label: p["regions"] for label, p in PRESETS.items()})
+    where.pills("Region presets", list(PRESETS), key=key, selection_mode="single", label_visibility="collapsed",
+                on_change=state_events.preset_picked, args=(key, {label: p["regions"] for label, p in PRESETS.items()}))
 
 
 def render_filters(catalog: Catalog, today: dt.date) -> state.ViewState:

@@ -8,7 +8,7 @@ a notice, never raised. This is the only module that touches ``st.session_state`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from dashboard.style import DEFAULT_VIEW
@@ -358,6 +358,7 @@ def apply_preset(regions: tuple[str, ...]) -> None:
     st.session_state[K_FRAMED] = None  # the same preset pressed again frames it again
 
 
+
 def reset_filters(today: dt.date) -> None:
     """Callback of the reset button."""
     ss = st.session_state
@@ -406,17 +407,6 @@ def toggle_present() -> None:
     st.session_state[K_PRESENT] = not st.session_state.get(K_PRESENT, False)
 
 
-def table_pick(key: str, known: Callable[[str], bool]) -> None:
-    """Callback of the record table: the picked row's record is selected and framed on the next draw."""
-    try:
-        pick = st.session_state[key]["pick"]
-    except (KeyError, TypeError):
-        return
-    if isinstance(pick, dict) and is_new_event(str(pick.get("token") or "")[:64] or None):
-        rid = pick.get("id")
-        if isinstance(rid, str) and known(rid[:200]):
-            st.session_state[K_PENDING_FRAME] = rid
-
 
 def queue_pick(record_id: str) -> None:
     """Callback of a button naming a record (the changes panel): select and frame it on the next draw."""
@@ -434,24 +424,6 @@ def is_new_event(token: str | None) -> bool:
     st.session_state[K_LAST_EVENT] = token
     return True
 
-
-def map_event(key: str, known: Callable[[str], bool]) -> None:
-    """Callback of the live map (runs before the page does): a click selects its record, a move of the
-    user's is remembered for the link. Event values from the browser are checked before use."""
-    try:
-        event = st.session_state[key]["event"]
-    except (KeyError, TypeError):
-        return
-    if not isinstance(event, dict) or not is_new_event(str(event.get("token") or "")[:64] or None):
-        return
-    if event.get("kind") == "click" and isinstance(event.get("id"), str) and known(event["id"][:200]):
-        select(event["id"])  # a click opens the details; the camera stays where the user put it
-    elif event.get("kind") == "view":
-        center, zoom = event.get("center"), event.get("zoom")
-        if (isinstance(center, list) and len(center) == 2 and all(isinstance(v, int | float) for v in center)
-                and isinstance(zoom, int | float) and -90 <= center[0] <= 90 and 0 <= zoom <= 22):
-            lon = (float(center[1]) + 180) % 360 - 180
-            note_camera((round(float(center[0]), 4), round(lon, 4)), round(float(zoom), 2))
 
 
 def deck_add(snapshot: object) -> None:

@@ -59,8 +59,8 @@ def _advance(days: list[dt.date]) -> None:
 
 def render_kiosk(where=st) -> None:
     """Presentation mode: cycle through the region presets every N seconds (0: off)."""
-    seconds = where.number_input("Cycle presets every (s, 0 = off)", min_value=0, max_value=3600, step=5, key=state.K_KIOSK,
-                                 help="For a wall screen: show each region preset in turn")
+    seconds = where.number_input("Cycle presets (s)", min_value=0, max_value=3600, step=5, key=state.K_KIOSK,
+                                 help="For a wall screen: show each region preset in turn, one every N seconds (0: off)")
     if seconds:
         _cycle_every(float(max(seconds, 5)))
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from geo import geometry
 from geo.errors import ValidationError
@@ -233,24 +235,32 @@ class DisplayGeometry:
 BASE_EXCLUDED = frozenset({"ATA"})  # Antarctica: no cooperation there, and a large outline to send
 
 
-def display_geometry(catalog: Catalog, tolerance: float = 0.1, coarse_tolerance: float = 0.1, min_part: float = 0.1) -> DisplayGeometry:
+def display_geometry(catalog: Catalog, tolerance: float = 0.05, min_part: float = 0.1) -> DisplayGeometry:
     """Simplify the basemap and dissolve multi-country records once per data version.
 
     The browser fetches these outlines once per change (see ``dashboard.live_map``), so they are kept
-    light: countries at a 0.1-degree tolerance (about 11 km) with coordinates rounded to 2 decimals,
-    islands smaller than ``min_part`` square degrees (about 1,200 km²) dropped while always keeping a
-    country's largest part (so Cabo Verde and Malta stay on the map). Areas of several countries
-    (dialogues, networks, projects) are unions, simplified with ``coarse_tolerance``: the same 0.1 degree
-    by default, so their outlines and dash overlays follow the country fills (0.25 drifted visibly at
-    zoom 5). The shipped data gives 0.81 MB (0.25 MB gzipped).
+    light: countries simplified together as one coverage at a 0.05-degree tolerance (about 5 km, a few
+    pixels at the Western Balkans' zoom of 6; neighbours keep their shared borders, so no sea shows
+    between them), coordinates rounded to 2 decimals, islands smaller than ``min_part`` square degrees
+    (about 1,200 km²) dropped while always keeping a country's largest part (so Cabo Verde and Malta stay on
+    the map). Areas of several countries (dialogues, networks, projects) are unions of those simplified
+    countries, so their outlines lie exactly on the country borders. The shipped data gives about 1 MB
+    (0.3 MB gzipped).
     """
     shapes = {k: geometry.drop_small_parts(g, min_part) for k, g in zip(catalog.countries["iso3"], catalog.countries.geometry, strict=True)
               if g is not None and k not in BASE_EXCLUDED}
-    countries = geometry.display_shapes(shapes, tolerance, decimals=2)
+    simplified = geometry.coverage_shapes(shapes, tolerance)
+    countries = geometry.display_shapes(simplified, None, decimals=2)
     drawn = catalog.records[(~catalog.records["located"]) & (catalog.records["partners"].map(len) > 0)]
     single = {rid: countries[ps[0]] for rid, ps in zip(drawn["id"], drawn["partners"], strict=True) if len(ps) == 1 and ps[0] in countries}
-    multi = {rid: geometry.drop_small_parts(g, 2.0) for rid, g, ps in zip(drawn["id"], drawn.geometry, drawn["partners"], strict=True)
-             if len(ps) > 1 and g is not None}
-    regional = geometry.display_shapes(multi, coarse_tolerance, decimals=2)
+    unions: dict[tuple[str, ...], BaseGeometry] = {}  # records over the same countries share one union
+    multi = {}
+    for rid, ps in zip(drawn["id"], drawn["partners"], strict=True):
+        parts = tuple(sorted(p for p in set(ps) if p in simplified))
+        if len(ps) > 1 and parts:
+            if parts not in unions:
+                unions[parts] = geometry.drop_small_parts(shapely.union_all([simplified[p] for p in parts]), 2.0)
+            multi[rid] = unions[parts]
+    regional = geometry.display_shapes(multi, None, decimals=2)
     areas = single | regional
     return DisplayGeometry(countries, areas, tolerance)

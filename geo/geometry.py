@@ -80,8 +80,18 @@ def drop_small_parts(geom: BaseGeometry, min_area: float) -> BaseGeometry:
     return kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
 
 
-def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float, decimals: int = 3) -> dict[str, dict]:
-    """GeoJSON geometry dicts of simplified shapes for drawing; each ring is a rounded (n, 2) numpy array.
+def coverage_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float) -> dict[str, BaseGeometry]:
+    """Simplify neighbouring outlines together (``shapely.coverage_simplify``): a border shared by two
+    countries is simplified once, so they still meet along it. Each simplified on its own, neighbours drifted
+    apart by up to the tolerance, and at zoom 6 the sea showed through as slivers between them."""
+    keys = [k for k, g in shapes.items() if g is not None and not g.is_empty]
+    simplified = shapely.coverage_simplify(np.array([shapes[k] for k in keys], dtype=object), tolerance)
+    return {k: g for k, g in zip(keys, simplified, strict=True) if not g.is_empty}
+
+
+def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float | None, decimals: int = 3) -> dict[str, dict]:
+    """GeoJSON geometry dicts of simplified shapes for drawing (``tolerance`` None: as given); each ring is a
+    rounded (n, 2) numpy array.
 
     Arrays rather than nested lists because figures are copied and serialised on every rerun: copying an
     array is one memcpy, copying a list of coordinate pairs is tens of thousands of Python objects.
@@ -91,7 +101,7 @@ def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float, 
     for key, geom in shapes.items():
         if geom is None or geom.is_empty:
             continue
-        small = shapely.simplify(geom, tolerance, preserve_topology=True)
+        small = geom if tolerance is None else shapely.simplify(geom, tolerance, preserve_topology=True)
         if small.is_empty:
             continue
         polygons = [small] if small.geom_type == "Polygon" else list(getattr(small, "geoms", []))

@@ -193,6 +193,7 @@ def live_map(state: dict, data_name: str, frame: Frame, height: int, key: str, *
     full = {**state, "theme": theme, "basemap": basemap or ""}
     data = {"module": url(static_names()["map"]), "entry": "render",
             "data_url": url(data_name), "state": full, "height": height, "fill_viewport": fill_viewport,
+            "below": 64 if fill_viewport else 0,  # a wall screen keeps the time slider under the map in view
             "frame": {"seq": frame.seq, "center": list(frame.center), "zoom": frame.zoom,
                       "bounds": list(frame.bounds) if frame.bounds else None},
             "state_key": state_key(full)}

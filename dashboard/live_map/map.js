@@ -44,7 +44,7 @@ const CSS = `
 #legend button[aria-pressed="false"] { opacity: .4; text-decoration: line-through; }
 #legend button[disabled] { cursor: default; }
 #legend canvas { flex: none; }
-.present .lbl { font-size: 15px; } .present #legend { font-size: 14px; } .present #legend h2 { font-size: 14px; }
+.present .lbl { font-size: 15px; } .present #legend, .present #legend h2 { font-size: 15px; } .present #legend h3 { font-size: 14px; }
 #tip, #chooser { position: absolute; z-index: 5; background: var(--panel); color: var(--text); border-radius: 6px;
                  box-shadow: 0 2px 8px rgba(0,0,0,.3); font-size: 13px; max-width: 360px; }
 #tip { pointer-events: none; padding: 6px 8px; white-space: pre-line; display: none; }
@@ -298,6 +298,7 @@ class LiveMap {
   heightFor(a) {  // the map's own height; the legend strip comes under it
     if (!a.fill_viewport) { return a.height; }
     const top = this.box.getBoundingClientRect().top + window.scrollY;
+    // what comes under it on a wall screen (the time slider) stays above the fold too
     return Math.max(320, Math.floor(window.innerHeight - top - this.legendEl.offsetHeight - (a.below || 0) - 8));
   }
 

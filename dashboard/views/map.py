@@ -11,16 +11,32 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import briefing, data, details, live_map, map_model, settings, sidebar, state, state_time, timebar
+from dashboard import (
+    briefing,
+    data,
+    details,
+    live_map,
+    map_model,
+    settings,
+    sidebar,
+    state,
+    state_events,
+    state_time,
+    timebar,
+)
 from dashboard.figures import MapView, kpis
 from dashboard.live_map import Frame
-from dashboard.style import PRESETS
 from geo import INSTRUMENT_BY_KEY, route_partners
 
 MAP_KEY = "situation_map"
-# Short labels fit six figures in a row down to 1280 px; the help says what each counts.
+# The headline figures under short labels, so six fit in a row at 1280 px with the sidebar open (measured by
+# a browser test: no label is cut); the caption under them says they count what is in force or active on the
+# day, and each help says what exactly.
+KPI_SHORT = {"Agreements in force": "Agreements", "Operations active": "Operations", "Liaison postings": "Liaison officers",
+             "Coord. points active": "Coord. points", "Projects running": "Projects", "Partners": "Partners"}
 KPI_HELP = {"Agreements in force": "Status agreements in force", "Operations active": "Operations with executive powers running",
-            "Coord. points active": "Coordination points in an activation period", "Partners": "Partner countries involved"}
+            "Liaison postings": "Liaison officer postings in place", "Coord. points active": "Coordination points in an activation period",
+            "Projects running": "Technical-assistance projects running", "Partners": "Partner countries involved in the records shown"}
 TABLE_KEY = "record_table"
 
 
@@ -111,23 +127,23 @@ def render_deck(catalog) -> None:
 def render_head(view: state.ViewState, records, names: dict[str, str]) -> None:
     """Title, presentation toggle, the presets on a wall screen, the filter in words and the headline figures."""
     spec = view.spec
-    head, toggle = st.columns([5, 1])
-    if view.present:  # a wall screen: a one-line head, so the map and its legend fill the screen below
+    if view.present:  # a wall screen: a one-line head with the kiosk control, so the map fills the screen below
+        head, kiosk, toggle = st.columns([3, 1.3, 1.4], vertical_alignment="bottom")
         head.markdown("### Beyond Borders · cooperation beyond EU borders")
+        timebar.render_kiosk(kiosk)
     else:
+        head, toggle = st.columns([4, 1.4], vertical_alignment="center")
         head.title("Beyond Borders")
     toggle.button("Leave presentation" if view.present else "Presentation mode", on_click=state.toggle_present,
                   key="present_toggle", width="stretch")
     stage = st.container()
     if view.present:
-        row = stage.columns([len(PRESETS), 1.4], vertical_alignment="bottom")
-        sidebar.render_presets(row[0], columns=len(PRESETS), key="stage_preset")  # one row, so the map gets the height
-        timebar.render_kiosk(row[1])
-    st.caption(spec.describe(len(records), names))
+        sidebar.render_preset_pills(stage)  # one row (wrapped on a narrow screen), so the map gets the height
     as_of = spec.as_of or dt.date.today()
+    st.caption(f"{spec.describe(len(records), names)} · headline figures as of {as_of.isoformat()}")
     cols = st.columns(6)
     for col, (label, value) in zip(cols, kpis(records, as_of).items(), strict=True):
-        col.metric(label, value, help=f"{KPI_HELP.get(label, label)}: for the current filter, as of {as_of.isoformat()}")
+        col.metric(KPI_SHORT.get(label, label), value, help=f"{KPI_HELP.get(label, label)}: for the current filter, as of {as_of.isoformat()}")
     notice = st.empty()
     if records.empty:
         notice.info("No record matches the current filter. Widen or reset the filters in the sidebar.")
@@ -174,10 +190,11 @@ def render() -> None:
     # element above the map is always emitted, so the map keeps its position in the page and is never
     # remounted by a filter change (see dashboard.live_map).
     head = st.container()
-    left, right = st.columns([4, 1.25])
+    # a wall screen gives the map the width: the side column only holds a picked record's details
+    left, right = st.columns([6, 1] if view.present else [4, 1.25])
     with left:
         live_map.live_map(map_state, data_name, Frame(state.frame_seq(), view.center, view.zoom, state.current_bounds()),
-                 map_view.height, key=MAP_KEY, on_event=partial(state.map_event, MAP_KEY, lambda rid: rid in model.index),
+                 map_view.height, key=MAP_KEY, on_event=partial(state_events.map_event, MAP_KEY, lambda rid: rid in model.index),
                  theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style), fill_viewport=view.present)
     with head:
         render_head(view, records, names)
@@ -217,7 +234,7 @@ def render_record_table(catalog, records, view: state.ViewState, names: dict[str
             with st.container(border=True):
                 details.render_details(catalog, view.selected, names, key_suffix="_table")
     live_map.record_table(**table, key=TABLE_KEY, theme=state.theme(settings.theme()),
-                          on_pick=partial(state.table_pick, TABLE_KEY, lambda rid: catalog.record(rid) is not None))
+                          on_pick=partial(state_events.table_pick, TABLE_KEY, lambda rid: catalog.record(rid) is not None))
 
 render()
 

@@ -198,3 +198,21 @@ def test_kiosk_cycle_advances_through_the_presets(page, app_url: str) -> None:
     first = re.search(r"regions=([a-z_,%C]+)", page.url).group(1)
     page.wait_for_function("(r) => { const m = location.search.match(/regions=([^&]+)/); return m && m[1] !== r; }", arg=first, timeout=30_000)
     assert "present=1" in page.url and "kiosk=5" in page.url
+
+
+@pytest.mark.parametrize("query", ["", "?present=1"], ids=["sidebar-open", "presentation"])
+def test_layout_holds_at_1280_by_720_no_label_or_button_is_cut(page, app_url: str, query: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(app_url + "/" + query)
+    wait_map(page)
+    page.wait_for_function("() => document.querySelectorAll(\"[data-testid='stMetricLabel']\").length === 6")
+    # text wider than a box that ends it with an ellipsis is cut (Streamlit does so for metric labels and buttons)
+    cut = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMain'] *")].filter(e => {
+          const cs = getComputedStyle(e);
+          return e.offsetParent !== null && cs.textOverflow === 'ellipsis' && cs.overflow !== 'visible' && e.scrollWidth > e.clientWidth + 1;
+        }).map(e => e.textContent.trim())""")
+    assert cut == []
+    # nor does a row of controls run out of its box (a strip of pills that scrolls sideways hides some)
+    hidden = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMain'] [data-testid='stButtonGroup'] *, [data-testid='stMain'] [data-testid='stHorizontalBlock']")]
+        .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.trim().slice(0, 60))""")
+    assert hidden == []
