@@ -466,7 +466,7 @@ def main() -> None:
     faster_open = min(med[pydeck][0], med[plotly][0])
     faster_change = min(med[pydeck][1], med[plotly][1])
     big_bytes = max(big.result.change_bytes)
-    big_map = big.result.change_elements[big.result.change_bytes.index(big_bytes)]["component_instance"]
+    big_map = big.result.change_elements[big.result.change_bytes.index(big_bytes)]["bidi_component"]
     r_open, r_change = med[big][0] / med[app][0], med[big][1] / med[app][1]
     print(f"\nload average (1, 5, 15 min) at the start: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}; at the end: "
           + " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" ({os.cpu_count()} cores)")
