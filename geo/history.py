@@ -120,16 +120,20 @@ class Timeline:
             if base is None:
                 return Standing(state, None, candidates[-1].text if candidates[-1] is not None else "not begun yet")
             same = all(s is not None and s.status == base.status for s in candidates)
-            return Standing(state, base.status if same else None, base.text)
+            since = self._since(done, by_state=True) if state is State.IN else base
+            text = base.text if since is base else f"{since.text}; then {base.text}"
+            return Standing(state, base.status if same else None, text)
         texts = [base.text if base is not None else "not begun yet"] + [s.text for s in candidates[1:] if s is not None]
         return Standing(State.UNKNOWN, None, "the sources leave it open: " + " or ".join(texts))
 
-    def _since(self, k: int) -> Step:
+    def _since(self, k: int, by_state: bool = False) -> Step:
         """The first of the run of steps with step k's status ("in force since 2007", not since the last
-        source that showed it in force)."""
-        while k > 0 and self.steps[k - 1].status == self.steps[k].status:
-            k -= 1
-        return self.steps[k]
+        source that showed it in force); ``by_state``: with its answer (provisionally applied, then in force)."""
+        same = (lambda a, b: state_of(a.status) is state_of(b.status)) if by_state else (lambda a, b: a.status == b.status)
+        first = k
+        while first > 0 and same(self.steps[first - 1], self.steps[k]):
+            first -= 1
+        return self.steps[first]
 
     def breakpoints(self) -> list[dt.date]:
         """The days on which the answer can change."""
@@ -187,7 +191,7 @@ def _row_step(change: Change, open_start: bool) -> Step:
     event = EVENTS.get(change.event, change.event)
     said, when = _label(change.status), str(change.date)
     if open_start:  # the record's start is unknown: it may have been so for a while before this evidence
-        return Step(None, change.date.last, change.status, f"{said} since a day no source gives (shown for {when})", when)
+        return Step(None, change.date.last, change.status, f"{said} since a day no source gives (a source shows it so for {when})", when)
     if change.event == "still_listed":
         text = f"{said}, as a source shows for {when}"
     else:

@@ -67,7 +67,7 @@ EVENTS: dict[str, str] = {
     "ended": "ended",
     "superseded": "superseded",
     "closing_event": "closing event",
-    "context": "context (a related development)",
+    "context": "a related development",
 }
 PRECISIONS: tuple[str, ...] = ("exact", "site", "city", "country")
 PRECISION_LABELS: dict[str, str] = {
