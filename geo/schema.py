@@ -288,6 +288,39 @@ INSTRUMENTS: tuple[Instrument, ...] = (
         (_c("organisers", Kind.TEXT),),
         located=True,
     ),
+    Instrument(  # non-EU officers the agency invites, with the host member state's consent, to its activities
+        "observer",
+        "Non-EU observers in the agency's operations",
+        "observers.csv",
+        (
+            _c("activity", Kind.TEXT, True),  # the operation or activity they took part in
+            _c("host_state", Kind.TEXT),  # EU member state hosting it, where a source names it (free text)
+            _c("role", Kind.CHOICE, True, ("observer", "participant")),  # as the source calls it
+            _c("parent", Kind.REF),  # the record of the activity, where there is one (an EMPACT action day)
+        ),
+        needs_partners=False,  # a source may say "third countries" without naming them
+    ),
+    Instrument(
+        "border_police_conference",
+        "International Border Police Conference",
+        "border_police_conferences.csv",
+        (_c("edition", Kind.NUMBER), _c("organisers", Kind.TEXT)),
+        located=True,
+        needs_partners=False,  # a world-wide gathering: partners only where a source names them
+    ),
+    Instrument(  # context: the EU crime-priority platform, its cycles and the agency's action days in it
+        "empact",
+        "EMPACT (EU crime-priority platform)",
+        "empact.csv",
+        (
+            _c("kind", Kind.CHOICE, True, ("platform", "cycle", "joint_action_day")),
+            _c("priorities", Kind.TEXT),
+            _c("agency_part", Kind.TEXT),  # what the agency does in it
+            _c("parent", Kind.REF),
+        ),
+        located=True,  # an action day's coordination centre, where a source names it
+        needs_partners=False,
+    ),
 )
 INSTRUMENT_BY_KEY: dict[str, Instrument] = {i.key: i for i in INSTRUMENTS}
 
@@ -377,9 +410,9 @@ _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 class PartialDate:
     """A date known to a year, a month or a day: ``2009``, ``2008-08``, ``2022-03-17``.
 
-    The dataset never pads a date with an invented day or month. For "was it in force on day D?" a
-    partial start counts from the first day of its period and a partial end to the last day: the
-    generous reading, so that a record whose start is known only as "2009" is shown for all of 2009.
+    The dataset never pads a date with an invented day or month. A partial date means "some day from
+    ``first`` to ``last``": for "was it in force on day D?" (``geo.history``) the days it covers are "date
+    unknown", so a record whose start is known only as "2009" is kept, and marked, for all of 2009.
     """
 
     year: int

@@ -94,6 +94,9 @@ def base_tables() -> dict[str, list[dict[str, str]]]:
         "events.csv": [
             _common(id="ev-visit", name="Study visit of Chișinău officials", partners="MDA", start="2023-03-07", end="2023-03-09", status="ended", lat="52.23", lon="21.0", precision="city", place="Warsaw"),
         ],
+        "observers.csv": [],
+        "border_police_conferences.csv": [],
+        "empact.csv": [],
         "status_changes.csv": [],
     }
 

@@ -20,7 +20,7 @@ def test_every_file_of_the_schema_has_its_table() -> None:
     for f in SUPPORT_FILES:
         assert by_file[f.file].columns == f.columns and by_file[f.file].key == f.key and by_file[f.file].name == f.name
     assert by_file["status_changes.csv"].key == "row_no"  # no id column: the file order identifies a row
-    assert "status_changes" in DATA_TABLES
+    assert {"status_changes", "observers", "border_police_conferences", "empact"} <= set(DATA_TABLES)
 
 
 def test_init_creates_the_status_history_table() -> None:
