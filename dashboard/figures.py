@@ -19,7 +19,7 @@ from dashboard.style import (
     HIGHLIGHT,
     STYLES,
 )
-from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, STATUS_LABELS, State
+from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, STATUS_LABELS, State, state_on
 
 DASHES = {"solid": None, "dash": [3, 2], "dot": [1, 1.5]}
 MAX_HOVER_LINES = 6
@@ -137,9 +137,9 @@ def kpis(records: pd.DataFrame, as_of: dt.date) -> dict[str, Kpi]:
     known: dict[str, int] = {}
     unknown: dict[str, int] = {}
     partners: set[str] = set()
-    for inst, timeline, ps in zip(records["instrument"], records["timeline"], records["partners"], strict=True):
+    for inst, spans, ps in zip(records["instrument"], records["spans"], records["partners"], strict=True):
         partners.update(ps)
-        state = timeline.on(as_of).state
+        state = state_on(spans, as_of)
         if state is State.IN:
             known[inst] = known.get(inst, 0) + 1
         elif state is State.UNKNOWN:

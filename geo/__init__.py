@@ -7,7 +7,7 @@ from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_c
 from geo.errors import DatabaseError, DataError, DataFileError, Problem, ValidationError
 from geo.filters import FilterSpec, apply, date_unknown, mask, matching_ids, route_partners, standings
 from geo.geometry import label_point
-from geo.history import STATE_LABELS, Standing, State, Timeline, known_facts
+from geo.history import STATE_LABELS, Standing, State, Timeline, known_facts, state_on
 from geo.io import data_version
 from geo.schema import (
     EVENTS,
@@ -67,5 +67,6 @@ __all__ = [
     "open_source",
     "route_partners",
     "standings",
+    "state_on",
     "validate",
 ]

@@ -13,7 +13,7 @@ from shapely.geometry import Point
 
 from geo import geometry
 from geo.errors import ValidationError
-from geo.history import Change, Timeline, build_timeline, first_in_force
+from geo.history import Change, Timeline, build_timeline, first_in_force, periods_of
 from geo.io import ROW_COLUMN, RawTable
 from geo.schema import (
     ACTIVATION_COLUMNS,
@@ -168,7 +168,9 @@ def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Cat
     put("regions", [tuple(sorted({region_of[p] for p in ps if p in region_of})) for ps in records["partners"]])
     lines = timelines(rows, history, acts)
     put("timeline", [lines[r["id"]] for r in rows])
-    put("periods", [lines[r["id"]].periods() for r in rows])  # the days in force or date unknown
+    spans = [lines[r["id"]].spans() for r in rows]
+    put("spans", spans)  # runs of days in force or date unknown, with which: what filters and figures read
+    put("periods", [periods_of(sp) for sp in spans])  # the same days, merged
     starts = [_parse(r["start"]) for r in rows]
     ends = [_parse(r["end"]) for r in rows]
     put("start_first", [s.first if s else None for s in starts])

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from geo.catalog import Catalog, Period, fold
-from geo.history import State
+from geo.history import State, state_on
 from geo.schema import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUS_LABELS
 
 TUPLE_FIELDS = ("partners", "routes", "instruments", "regions", "statuses")
@@ -133,12 +133,12 @@ def date_unknown(catalog: Catalog, spec: FilterSpec) -> np.ndarray:
     if not (spec.as_of or spec.period_start or spec.period_end):
         return np.zeros(len(keep), dtype=bool)
     out = np.zeros(len(keep), dtype=bool)
-    lines = catalog.records["timeline"].to_numpy()
+    spans = catalog.records["spans"].to_numpy()
     for k in np.flatnonzero(keep):
         if spec.as_of:
-            out[k] = lines[k].on(spec.as_of).state is State.UNKNOWN
+            out[k] = state_on(spans[k], spec.as_of) is State.UNKNOWN
         else:
-            out[k] = _unknown_in(lines[k].spans(), spec.period_start, spec.period_end)
+            out[k] = _unknown_in(spans[k], spec.period_start, spec.period_end)
     return out
 
 
@@ -171,7 +171,7 @@ def mask(catalog: Catalog, spec: FilterSpec) -> np.ndarray:
         )
     if spec.as_of:  # in force that day, or the sources leave that day open
         day = spec.as_of
-        keep &= np.fromiter((t.on(day).state is not State.OUT for t in rec["timeline"]), bool, len(rec))
+        keep &= np.fromiter((_overlaps(p, day, day) for p in rec["periods"]), bool, len(rec))
     if spec.period_start or spec.period_end:
         lo, hi = spec.period_start, spec.period_end
         keep &= np.fromiter((_overlaps(p, lo, hi) for p in rec["periods"]), bool, len(rec))

@@ -142,11 +142,11 @@ class Timeline:
             days.add(self.start.first)
         return sorted(days)
 
-    def spans(self) -> tuple[tuple[dt.date | None, dt.date | None, State], ...]:
+    def spans(self) -> tuple[Span, ...]:
         """Maximal runs of days that are in force or date unknown, with which (None: unbounded)."""
         points = self.breakpoints()
         edges: list[dt.date | None] = [None, *points]
-        runs: list[tuple[dt.date | None, dt.date | None, State]] = []
+        runs: list[Span] = []
         for n, first in enumerate(edges):
             probe = first if first is not None else (points[0] - DAY if points else dt.date(2000, 1, 1))
             state = self.on(probe).state
@@ -161,13 +161,30 @@ class Timeline:
 
     def periods(self) -> tuple[Period, ...]:
         """The days the record was in force or may have been (what the as-of and period filters keep)."""
-        merged: list[list[dt.date | None]] = []
-        for first, last, _ in self.spans():
-            if merged and merged[-1][1] is not None and first is not None and merged[-1][1] + DAY == first:
-                merged[-1][1] = last
-            else:
-                merged.append([first, last])
-        return tuple((a, b) for a, b in merged)
+        return periods_of(self.spans())
+
+
+Span = tuple[dt.date | None, dt.date | None, State]
+
+
+def periods_of(spans: tuple[Span, ...]) -> tuple[Period, ...]:
+    """Spans merged regardless of their state: the days in force or date unknown."""
+    merged: list[list[dt.date | None]] = []
+    for first, last, _ in spans:
+        if merged and merged[-1][1] is not None and first is not None and merged[-1][1] + DAY == first:
+            merged[-1][1] = last
+        else:
+            merged.append([first, last])
+    return tuple((a, b) for a, b in merged)
+
+
+def state_on(spans: tuple[Span, ...], day: dt.date) -> State:
+    """The answer on ``day`` read from a timeline's spans (computed once per data version): the same as
+    ``Timeline.on(day).state``, without the reason, and cheap enough for every record at every rerun."""
+    for first, last, state in spans:
+        if (first is None or first <= day) and (last is None or day <= last):
+            return state
+    return State.OUT
 
 
 def _order(step: Step) -> tuple[dt.date, dt.date]:

@@ -145,3 +145,13 @@ def test_a_history_change_marks_the_record_changed(tmp_path: Path) -> None:
     tables["status_changes.csv"][2]["date"] = "2020"
     b = load_catalog(write_dataset(tmp_path / "b", tables))
     assert diff(fingerprints(a), fingerprints(b)).changed == ("wa-blr",)
+
+
+def test_spans_give_the_same_answer_as_the_timeline_on_every_day(hist: Catalog) -> None:
+    """Filters and headline figures read the precomputed spans; the answer must not differ from ``on``."""
+    from geo import state_on
+
+    days = [D(2005, 1, 1) + dt.timedelta(days=n) for n in range(0, 8400, 7)]
+    for timeline, spans in zip(hist.records["timeline"], hist.records["spans"], strict=True):
+        for day in days:
+            assert state_on(spans, day) is timeline.on(day).state, (day, timeline)
