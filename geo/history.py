@@ -7,10 +7,11 @@ step with no earliest day happened "some time before" its latest day; one with n
 saying by when it happened. On a day D a step has *certainly* happened if its latest day is on or before D,
 has certainly *not* happened if its earliest day is after D, and *may* have happened otherwise.
 
-The status on D is the status of the latest step that has certainly happened (before the first step: not
-begun, so not in force). Where the answer depends on something the sources do not say (a step that may or
-may not have happened by D, or two certain steps whose order is unknown) and the possible statuses disagree
-on "in force?", the day is **date unknown**, with the reason. Nothing is silently in or out.
+The steps are read in order: by their earliest possible day (a step without one first), the change to the
+current status last. The status on D is that of the last step that has certainly happened (before the first
+step: not begun, so not in force). Where later steps may also have happened by D (their earliest day is not
+after D) and the possible statuses disagree on "in force?", the day is **date unknown**, with the reason.
+Nothing is silently in or out.
 
 Where the steps come from (``build_timeline``):
 
@@ -225,8 +226,9 @@ def build_timeline(
     activations: list[tuple[str, str]] | tuple[tuple[str, str], ...] = (),
     successor: tuple[str, tuple[dt.date | None, dt.date | None]] | None = None,
 ) -> Timeline:
-    """One record's timeline from its cells, its status changes (rows with a status, in file order), its
-    activation periods and, for a superseded or ended record, its successor's id and first in-force step."""
+    """One record's timeline from its cells, its status changes (rows with a status; read in date order, file
+    order breaking ties), its activation periods and, for a superseded or ended record, its successor's id and
+    first in-force step."""
     begin = PartialDate.parse(start) if start else None
     finish = PartialDate.parse(end) if end else None
     steps: list[Step] = []
