@@ -118,6 +118,13 @@ def shown_mask(version: str, spec: FilterSpec, _catalog: Catalog):
 
 
 @st.cache_data(max_entries=512)
+def unknown_mask(version: str, spec: FilterSpec, _catalog: Catalog):
+    """Which of the shown records are shown only because the sources leave the asked day (or period) open
+    ("date unknown"), as a boolean array in catalog order: what the map and the table mark."""
+    return geo.date_unknown(_catalog, spec)
+
+
+@st.cache_data(max_entries=512)
 def selected_ids(version: str, spec: FilterSpec, _catalog: Catalog) -> tuple[str, ...]:
     """Ids of the records the spec selects, cached on (version, spec)."""
     return geo.matching_ids(_catalog, spec)

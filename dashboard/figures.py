@@ -19,7 +19,7 @@ from dashboard.style import (
     HIGHLIGHT,
     STYLES,
 )
-from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, STATUS_LABELS, in_force
+from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, STATUS_LABELS, State, state_on
 
 DASHES = {"solid": None, "dash": [3, 2], "dot": [1, 1.5]}
 MAX_HOVER_LINES = 6
@@ -94,19 +94,56 @@ def build_timeline(records: pd.DataFrame, as_of: dt.date | None, today: dt.date)
     return fig
 
 
-def kpis(records: pd.DataFrame, as_of: dt.date) -> dict[str, int]:
-    """Headline counts for the current selection, as of a day (same reading of periods as the filters)."""
-    active: dict[str, int] = {}
+class Kpi(int):
+    """A headline figure: how many records are *known* to be in force or active (the int value itself), and how
+    many more the sources leave open on that day (``unknown``, "date unknown"): ``text`` is "2 (+1 date unknown)".
+
+    An int, so a page that shows it as a number shows the known count; ``text`` is what a page shows to say
+    how many were counted as "date unknown".
+    """
+
+    unknown: int
+
+    def __new__(cls, known: int, unknown: int = 0) -> Kpi:
+        figure = super().__new__(cls, known)
+        figure.unknown = unknown
+        return figure
+
+    @property
+    def known(self) -> int:
+        return int(self)
+
+    @property
+    def text(self) -> str:
+        return f"{int(self)} (+{self.unknown} date unknown)" if self.unknown else str(int(self))
+
+    def __repr__(self) -> str:
+        return f"Kpi(known={int(self)}, unknown={self.unknown})"
+
+
+KPI_INSTRUMENTS = {  # headline label -> the instrument it counts (the labels the map page shows)
+    "Agreements in force": "status_agreement",
+    "Operations active": "operation",
+    "Liaison postings": "liaison_officer",
+    "Coord. points active": "coordination_point",
+    "Projects running": "project",
+}
+
+
+def kpis(records: pd.DataFrame, as_of: dt.date) -> dict[str, Kpi]:
+    """Headline figures for the current selection on a day: per instrument, the records known to be in force
+    or active that day (``geo.State.IN``), with those the sources leave open counted apart (``Kpi.unknown``);
+    "Partners" counts the partner countries of the selection."""
+    known: dict[str, int] = {}
+    unknown: dict[str, int] = {}
     partners: set[str] = set()
-    for inst, periods, status, ps in zip(records["instrument"], records["periods"], records["status"], records["partners"], strict=True):
+    for inst, spans, ps in zip(records["instrument"], records["spans"], records["partners"], strict=True):
         partners.update(ps)
-        if in_force(periods, status, as_of):
-            active[inst] = active.get(inst, 0) + 1
-    return {
-        "Agreements in force": active.get("status_agreement", 0),
-        "Operations active": active.get("operation", 0),
-        "Liaison postings": active.get("liaison_officer", 0),
-        "Coord. points active": active.get("coordination_point", 0),
-        "Projects running": active.get("project", 0),
-        "Partners": len(partners),
-    }
+        state = state_on(spans, as_of)
+        if state is State.IN:
+            known[inst] = known.get(inst, 0) + 1
+        elif state is State.UNKNOWN:
+            unknown[inst] = unknown.get(inst, 0) + 1
+    out = {label: Kpi(known.get(inst, 0), unknown.get(inst, 0)) for label, inst in KPI_INSTRUMENTS.items()}
+    out["Partners"] = Kpi(len(partners))
+    return out

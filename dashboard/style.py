@@ -34,6 +34,10 @@ STYLES: dict[str, LayerStyle] = {
     "organisation": LayerStyle("#332288", "point", size=11, legend_symbol="■", shape="square"),
     "strategic_partner": LayerStyle("#44AA99", "fill", fill_opacity=0.35, legend_symbol="▩"),
     "event": LayerStyle("#000000", "point", size=10, legend_symbol="▲", shape="triangle"),
+    # Tol's muted palette (colour-blind safe among themselves), hues no other row uses:
+    "observer": LayerStyle("#CC6677", "outline", "solid", legend_symbol="▭"),  # the observers' countries
+    "border_police_conference": LayerStyle("#AA4499", "point", size=13, ring=True, legend_symbol="▲", shape="triangle"),
+    "empact": LayerStyle("#DDCC77", "point", size=12, ring=True, legend_symbol="■", shape="square"),  # action days' centres
 }
 POINT_CELL_STYLE = LayerStyle("#882255", "point", size=12, ring=True, legend_symbol="⬢", shape="hexagon")  # AFIC risk analysis cells
 

@@ -5,10 +5,12 @@ The dashboard imports only from this facade. This package never imports streamli
 
 from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_catalog
 from geo.errors import DatabaseError, DataError, DataFileError, Problem, ValidationError
-from geo.filters import FilterSpec, apply, in_force, mask, matching_ids, route_partners
+from geo.filters import FilterSpec, apply, date_unknown, mask, matching_ids, route_partners, standings
 from geo.geometry import label_point
+from geo.history import STATE_LABELS, Standing, State, Timeline, known_facts, state_on
 from geo.io import data_version
 from geo.schema import (
+    EVENTS,
     INSTRUMENT_BY_KEY,
     INSTRUMENTS,
     PRECISION_LABELS,
@@ -24,11 +26,13 @@ from geo.sources import DirectorySource, PostgresSource, Source, open_source
 from geo.validate import ValidationReport, validate
 
 __all__ = [
+    "EVENTS",
     "INSTRUMENTS",
     "INSTRUMENT_BY_KEY",
     "PRECISION_LABELS",
     "REGIONS",
     "ROUTES",
+    "STATE_LABELS",
     "STATUSES",
     "STATUS_LABELS",
     "Catalog",
@@ -43,20 +47,26 @@ __all__ = [
     "PostgresSource",
     "Problem",
     "Source",
+    "Standing",
+    "State",
+    "Timeline",
     "ValidationError",
     "ValidationReport",
     "apply",
     "data_dir",
     "data_version",
     "database_url",
+    "date_unknown",
     "display_geometry",
     "fold",
-    "in_force",
+    "known_facts",
     "label_point",
     "load_catalog",
     "mask",
     "matching_ids",
     "open_source",
     "route_partners",
+    "standings",
+    "state_on",
     "validate",
 ]

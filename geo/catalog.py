@@ -15,10 +15,14 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import geometry
 from geo.errors import ValidationError
-from geo.io import ROW_COLUMN
+from geo.history import Change, Timeline, build_timeline, first_in_force, periods_of
+from geo.io import ROW_COLUMN, RawTable
 from geo.schema import (
+    ACTIVATION_COLUMNS,
     INSTRUMENT_BY_KEY,
     INSTRUMENTS,
+    STATUS_CHANGE_COLUMNS,
+    Column,
     PartialDate,
     split_list,
     split_urls,
@@ -47,6 +51,7 @@ class Catalog:
     activations: pd.DataFrame
     countries: gpd.GeoDataFrame
     report: ValidationReport = field(default_factory=ValidationReport)
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)  # status_changes.csv: the status history rows
 
     def layer(self, instrument: str) -> gpd.GeoDataFrame:
         """The records of one instrument."""
@@ -56,6 +61,14 @@ class Catalog:
         """One record by id, or None."""
         hit = self.records[self.records["id"] == record_id]
         return None if hit.empty else hit.iloc[0]
+
+    def history_of(self, record_id: str) -> pd.DataFrame:
+        """The status history rows of one record, oldest first (file order breaks ties)."""
+        if self.history.empty:
+            return self.history
+        rows = self.history[self.history["record_id"] == record_id]
+        order = sorted(range(len(rows)), key=lambda k: (PartialDate.parse(rows["date"].iloc[k]).first, k))
+        return rows.iloc[order]
 
     def partner_names(self) -> dict[str, str]:
         """Partner code -> display name."""
@@ -68,34 +81,51 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-TEXT_FIELDS = ("name", "description", "place", "acronym", "counterpart", "implementers", "framework", "border_section", "notes")
+TEXT_FIELDS = ("name", "description", "place", "acronym", "counterpart", "implementers", "framework", "border_section",
+               "activity", "organisers", "priorities", "agency_part", "notes")
 
 
 def _parse(cell: str) -> PartialDate | None:
     return PartialDate.parse(cell) if cell else None
 
 
-def _periods(rec: dict, activations: dict[str, list[Period]], successor_start: dict[str, dt.date]) -> tuple[Period, ...]:
-    """The periods a record was in force or active.
+def _day(cell: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(cell)
+    except ValueError:
+        return None
 
-    - A coordination point with activations: its activation periods.
-    - A superseded or ended record without an end: it ends the day before its successor (a record naming it
-      as ``parent``) starts; with no successor its end is unknown, and it gets no period for "as of" (we
-      cannot say on which days it was still in force). A successor is a record of the same instrument that
-      names it as ``parent``.
-    """
-    if rec["id"] in activations:
-        return tuple(activations[rec["id"]])
-    start, end = _parse(rec["start"]), _parse(rec["end"])
-    first = start.first if start else None
-    if end is not None:
-        return ((first, end.last),)
-    if rec["status"] in ("superseded", "ended"):
-        nxt = successor_start.get(rec["id"])
-        if nxt is None or first is None:
-            return ()
-        return ((first, nxt - dt.timedelta(days=1)),)
-    return ((first, None),)
+
+def timelines(rows: list[dict], history: pd.DataFrame, activations: pd.DataFrame) -> dict[str, Timeline]:
+    """Every record's status timeline (``geo.history``): its cells, its status changes, its activations and, for
+    a superseded or ended record, when its successor (a record of the same instrument naming it as ``parent``,
+    not an operation under it) first applied."""
+    changes: dict[str, list[Change]] = {}
+    for h in history.to_dict("records"):
+        if h["status"]:
+            changes.setdefault(h["record_id"], []).append(Change(PartialDate.parse(h["date"]), h["status"], h["event"]))
+    acts: dict[str, list[tuple[str, str]]] = {}
+    for a in activations.to_dict("records"):
+        acts.setdefault(a["record_id"], []).append((a["start"], a["end"]))
+
+    def one(r: dict, successor: tuple[str, tuple[dt.date | None, dt.date | None]] | None = None) -> Timeline:
+        return build_timeline(r["start"], r["end"], r["status"], _day(r["checked"]), changes.get(r["id"], []),
+                              sorted(acts.get(r["id"], []), key=lambda a: PartialDate.parse(a[0]).first), successor)
+
+    out = {r["id"]: one(r) for r in rows}
+    instrument_of = {r["id"]: r["instrument"] for r in rows}
+    successors: dict[str, tuple[str, tuple[dt.date | None, dt.date | None]]] = {}
+    for r in rows:
+        parent = r.get("parent")
+        if parent and instrument_of.get(parent) == r["instrument"]:
+            applies = first_in_force(out[r["id"]])
+            held = successors.get(parent)
+            if applies != (None, None) and (held is None or (applies[0] or dt.date.min) < (held[1][0] or dt.date.min)):
+                successors[parent] = (r["id"], applies)
+    for r in rows:
+        if r["id"] in successors and r["status"] in ("superseded", "ended"):
+            out[r["id"]] = one(r, successors[r["id"]])
+    return out
 
 
 def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Catalog:
@@ -112,11 +142,8 @@ def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Cat
     routes["partners"] = pd.Series([split_list(v) for v in routes["partners"]], index=routes.index, dtype=object)
     routes["sources"] = pd.Series([split_urls(v) for v in routes["sources"]], index=routes.index, dtype=object)
 
-    acts = tables.activations.frame.drop(columns=[ROW_COLUMN]) if tables.activations is not None else pd.DataFrame()
-    act_periods: dict[str, list[Period]] = {}
-    for a in acts.to_dict("records"):
-        s, e = _parse(a["start"]), _parse(a["end"])
-        act_periods.setdefault(a["record_id"], []).append((s.first if s else None, e.last if e else None))
+    acts = _frame(tables.activations, ACTIVATION_COLUMNS)
+    history = _frame(tables.status_changes, STATUS_CHANGE_COLUMNS)
 
     frames = []
     for inst in INSTRUMENTS:
@@ -141,13 +168,11 @@ def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Cat
     put("sources", [split_urls(r["sources"]) for r in rows])
     records["sensitivity"] = [r["sensitivity"] or "public" for r in rows]
     put("regions", [tuple(sorted({region_of[p] for p in ps if p in region_of})) for ps in records["partners"]])
-    successor_start: dict[str, dt.date] = {}
-    instrument_of = {r["id"]: r["instrument"] for r in rows}
-    for r in rows:  # a successor is a record of the same instrument naming it as parent (not an operation under it)
-        if r.get("parent") and r["start"] and instrument_of.get(r["parent"]) == r["instrument"]:
-            first = _parse(r["start"]).first
-            successor_start[r["parent"]] = min(first, successor_start.get(r["parent"], first))
-    put("periods", [_periods(r, act_periods, successor_start) for r in rows])
+    lines = timelines(rows, history, acts)
+    put("timeline", [lines[r["id"]] for r in rows])
+    spans = [lines[r["id"]].spans() for r in rows]
+    put("spans", spans)  # runs of days in force or date unknown, with which: what filters and figures read
+    put("periods", [periods_of(sp) for sp in spans])  # the same days, merged
     starts = [_parse(r["start"]) for r in rows]
     ends = [_parse(r["end"]) for r in rows]
     put("start_first", [s.first if s else None for s in starts])
@@ -176,7 +201,15 @@ def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Cat
         activations=acts,
         countries=countries,
         report=report,
+        history=history,
     )
+
+
+def _frame(table: RawTable | None, columns: tuple[Column, ...]) -> pd.DataFrame:
+    """A support table's text cells without the row numbers (an empty frame with its columns if absent)."""
+    if table is None:
+        return pd.DataFrame({c.name: pd.Series(dtype=str) for c in columns})
+    return table.frame.drop(columns=[ROW_COLUMN]).reset_index(drop=True)
 
 
 def _sort_key(col: pd.Series) -> pd.Series:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from geo.catalog import Catalog
 
 # Derived columns that only help drawing or searching; they follow from the fingerprinted ones.
-NOT_FINGERPRINTED = frozenset({"geometry", "search_text", "label_lat", "label_lon", "located", "start_first", "end_last", "regions"})
+NOT_FINGERPRINTED = frozenset({"geometry", "search_text", "label_lat", "label_lon", "located", "start_first", "end_last", "regions", "spans"})
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,9 @@ from psycopg.conninfo import conninfo_to_dict
 from geo.dbschema import COUNTRIES, INIT_LOCK, LIST_SEPARATOR, SCHEMA, TABLES, TableSpec, ddl, sql_type
 from geo.errors import DatabaseError, Problem
 from geo.io import ROW_COLUMN, RawTable
-from geo.schema import INSTRUMENTS, Column, Kind, split_list, split_urls
+from geo.schema import Column, Kind, split_list, split_urls
 from geo.settings import CONNECT_TIMEOUT_S
 from geo.validate import Tables, check_basemap
-
-INSTRUMENT_OF_FILE = {i.file: i.key for i in INSTRUMENTS}
 
 
 def where(url: str) -> str:
@@ -159,20 +157,12 @@ def snapshot(conn: psycopg.Connection) -> Snapshot:
         raw = {spec.file: _read_table(conn, spec, layout.get(spec.file, [])) for spec in TABLES}
         problems: list[Problem] = []
         countries = _read_countries(conn, problems)
-    tables = Tables(
-        partners=raw[TABLES[0].file],
-        routes=raw[TABLES[1].file],
-        activations=raw[TABLES[2].file],
-        instruments={INSTRUMENT_OF_FILE[f]: t for f, t in raw.items() if f in INSTRUMENT_OF_FILE},
-        countries=countries,
-    )
-    return Snapshot(ver, tables, problems, layout, header)
+    return Snapshot(ver, Tables.assemble(raw, countries), problems, layout, header)
 
 
 def by_file(tables: Tables) -> dict[str, RawTable | None]:
-    """The raw tables keyed by the data file each mirrors."""
-    raw = {TABLES[0].file: tables.partners, TABLES[1].file: tables.routes, TABLES[2].file: tables.activations}
-    return raw | {i.file: tables.instruments.get(i.key) for i in INSTRUMENTS}
+    """The raw tables keyed by the data file each mirrors (every table of ``TABLES``)."""
+    return tables.by_file()
 
 
 # --- loading ------------------------------------------------------------------------------------------

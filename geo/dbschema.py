@@ -6,7 +6,9 @@
 - List cells (partners, routes, sources) are ``text[]`` arrays: ``'{ALB,MKD}'`` for ``ALB;MKD``.
 - ``lat``/``lon`` are stored as ``geom geometry(Point, 4326)``; NULL where the record has no place.
 - ``row_no`` keeps the file order (the spreadsheet row the record was loaded from); rows added by SQL without
-  one get the next number. Activations have no id in the files, so ``row_no`` is their key.
+  one get the next number. Activations and status changes have no id in the files, so ``row_no`` is their key.
+- The tables are derived from ``geo.schema`` (``SUPPORT_FILES`` and ``INSTRUMENTS``): a new file there gets its table
+  here, and ``init`` (idempotent) creates it in an existing database.
 - ``updated_at``/``updated_by`` on every row, set by a row trigger: a real change stamps the time and
   ``updated_by`` (``load:<directory>`` for a load, else the database user); a row only moved keeps its stamp.
 - ``bb.countries``: the basemap, ``geometry(MultiPolygon, 4326)`` keyed by ``iso3``, other properties jsonb.
@@ -24,17 +26,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-from geo.schema import (
-    ACTIVATION_COLUMNS,
-    ACTIVATION_FILE,
-    INSTRUMENTS,
-    PARTNER_COLUMNS,
-    PARTNER_FILE,
-    ROUTE_COLUMNS,
-    ROUTE_FILE,
-    Column,
-    Kind,
-)
+from geo.schema import INSTRUMENTS, SUPPORT_FILES, Column, Kind
 
 SCHEMA = "bb"
 SCHEMA_VERSION = 1
@@ -50,7 +42,7 @@ class TableSpec:
     name: str
     file: str
     columns: tuple[Column, ...]
-    key: str  # upsert key: "id", "code", or "row_no" for activations
+    key: str  # upsert key: "id", "code", or "row_no" for files without an identifying column (activations, status changes)
 
     @property
     def label(self) -> str:
@@ -69,10 +61,9 @@ class TableSpec:
         return sql.Identifier(SCHEMA, self.name)
 
 
+# Every file of geo.schema, in its order: a file added there (a support file, an instrument) gets its table here.
 TABLES: tuple[TableSpec, ...] = (
-    TableSpec("partners", PARTNER_FILE, PARTNER_COLUMNS, "code"),
-    TableSpec("routes", ROUTE_FILE, ROUTE_COLUMNS, "id"),
-    TableSpec("activations", ACTIVATION_FILE, ACTIVATION_COLUMNS, "row_no"),
+    *(TableSpec(f.name, f.file, f.columns, f.key) for f in SUPPORT_FILES),
     *(TableSpec(i.file.removesuffix(".csv"), i.file, i.columns, "id") for i in INSTRUMENTS),
 )
 COUNTRIES = "countries"

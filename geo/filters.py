@@ -9,11 +9,13 @@ Semantics (documented in the README as well):
 - ``routes``: a record matches if it is tagged with a selected route **or** one of its partners is a
   non-EU country on that route ("what runs on the Central Mediterranean route?" should show the
   cooperation with Libya and Tunisia even where a record is not tagged).
-- ``as_of``: in force or active on that day. The record's period (or, for a coordination point, one of
-  its activation periods) covers the day, reading partial dates generously (see ``PartialDate``). An
-  empty start counts as "since an unknown date" only for records whose status is active; an empty end
-  means open. Records that were never applied (``under_negotiation``, ``signed``) are not in force.
-- ``period``: the record's period overlaps [period_start, period_end] (either side may be open).
+- ``as_of``: the record's status *on that day*, from its status history (``geo.history``): kept if it was
+  in force or active that day **or** the sources leave that day open ("date unknown": a partial date that
+  covers the day, a start no source gives, a change on a day no source gives). ``date_unknown`` says which
+  of the kept records are only "date unknown", so views can mark them; ``standings`` gives every record's
+  answer with the reason. Records that never applied (under negotiation, initialled, signed) are not in force.
+- ``period``: the record was in force, or may have been, on some day of [period_start, period_end] (either
+  side may be open).
 - ``text``: every word occurs in the name, description, place, acronym, counterpart, implementers,
   framework, border section or notes, ignoring case and accents.
 """
@@ -25,11 +27,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from geo.catalog import Catalog, Period, fold
+from geo.history import State, state_on
 from geo.schema import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUS_LABELS
 
-NOT_IN_FORCE = frozenset({"under_negotiation", "signed"})
 TUPLE_FIELDS = ("partners", "routes", "instruments", "regions", "statuses")
 
 
@@ -104,27 +107,39 @@ def _join(items: list[str], word: str = "and") -> str:
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
 
 
-def _covers(periods: Iterable[Period], day: dt.date, open_start: bool) -> bool:
-    for start, end in periods:
-        if start is None and not open_start:
-            continue
-        if (start is None or start <= day) and (end is None or day <= end):
-            return True
-    return False
+def _overlaps(periods: Iterable[Period], lo: dt.date | None, hi: dt.date | None) -> bool:
+    """Does one of the periods (None: unbounded) share a day with [lo, hi]?"""
+    return any((hi is None or start is None or start <= hi) and (lo is None or end is None or lo <= end) for start, end in periods)
 
 
-def in_force(periods: Iterable[Period], status: str, day: dt.date) -> bool:
-    """Was a record with these periods and this status in force or active on ``day``? (the as-of rule)"""
-    return status not in NOT_IN_FORCE and _covers(periods, day, status == "active")
+def standings(catalog: Catalog, day: dt.date) -> pd.DataFrame:
+    """Per record (catalog order): ``id``, ``state`` (``State.IN``, ``State.OUT`` or ``State.UNKNOWN``), the
+    ``status`` on that day where known, and the ``reason`` in words."""
+    rows = [t.on(day) for t in catalog.records["timeline"]]
+    return pd.DataFrame({"id": catalog.records["id"].to_numpy(), "state": pd.Series([r.state for r in rows], dtype=object),
+                         "status": pd.Series([r.status for r in rows], dtype=object), "reason": [r.reason for r in rows]})
 
 
-def _overlaps(periods: Iterable[Period], lo: dt.date | None, hi: dt.date | None, open_start: bool) -> bool:
-    for start, end in periods:
-        if start is None and not open_start:
-            continue
-        if (hi is None or start is None or start <= hi) and (lo is None or end is None or lo <= end):
-            return True
-    return False
+def _unknown_in(spans: Iterable[tuple[dt.date | None, dt.date | None, State]], lo: dt.date | None, hi: dt.date | None) -> bool:
+    """In [lo, hi] the record is only "date unknown": no known in-force day, but a day the sources leave open."""
+    touched = {state for start, end, state in spans if _overlaps(((start, end),), lo, hi)}
+    return State.UNKNOWN in touched and State.IN not in touched
+
+
+def date_unknown(catalog: Catalog, spec: FilterSpec) -> np.ndarray:
+    """Boolean array over ``catalog.records``: the records the spec keeps only because the sources leave its
+    day (or period) open. All False when the spec asks about no day or period."""
+    keep = mask(catalog, spec)
+    if not (spec.as_of or spec.period_start or spec.period_end):
+        return np.zeros(len(keep), dtype=bool)
+    out = np.zeros(len(keep), dtype=bool)
+    spans = catalog.records["spans"].to_numpy()
+    for k in np.flatnonzero(keep):
+        if spec.as_of:
+            out[k] = state_on(spans[k], spec.as_of) is State.UNKNOWN
+        else:
+            out[k] = _unknown_in(spans[k], spec.period_start, spec.period_end)
+    return out
 
 
 def route_partners(catalog: Catalog, routes: Iterable[str]) -> frozenset[str]:
@@ -154,17 +169,12 @@ def mask(catalog: Catalog, spec: FilterSpec) -> np.ndarray:
             bool,
             len(rec),
         )
-    if spec.as_of or spec.period_start or spec.period_end:
-        statuses = rec["status"].to_numpy()
-        periods = rec["periods"].to_numpy()
-        applied = np.fromiter((s not in NOT_IN_FORCE for s in statuses), bool, len(rec))
-        keep &= applied
-        if spec.as_of:
-            day = spec.as_of
-            keep &= np.fromiter((in_force(p, s, day) for p, s in zip(periods, statuses, strict=True)), bool, len(rec))
-        if spec.period_start or spec.period_end:
-            lo, hi = spec.period_start, spec.period_end
-            keep &= np.fromiter((_overlaps(p, lo, hi, s == "active") for p, s in zip(periods, statuses, strict=True)), bool, len(rec))
+    if spec.as_of:  # in force that day, or the sources leave that day open
+        day = spec.as_of
+        keep &= np.fromiter((_overlaps(p, day, day) for p in rec["periods"]), bool, len(rec))
+    if spec.period_start or spec.period_end:
+        lo, hi = spec.period_start, spec.period_end
+        keep &= np.fromiter((_overlaps(p, lo, hi) for p in rec["periods"]), bool, len(rec))
     if spec.text:
         words = fold(spec.text).split()
         keep &= np.fromiter((all(w in t for w in words) for t in rec["search_text"]), bool, len(rec))

@@ -16,21 +16,58 @@ from enum import StrEnum
 
 STATUSES: tuple[str, ...] = (
     "active",
+    "provisional",
     "ended",
     "suspended",
     "under_negotiation",
+    "initialled",
     "signed",
     "superseded",
     "unknown",
 )
 STATUS_LABELS: dict[str, str] = {
     "active": "active / in force",
+    "provisional": "provisionally applied",
     "ended": "ended",
     "suspended": "suspended",
     "under_negotiation": "under negotiation",
+    "initialled": "initialled, not signed",
     "signed": "signed, not yet applied",
     "superseded": "superseded",
     "unknown": "status unknown",
+}
+# How a status answers "was it in force on that day?" (geo.history): these two count as in force, "unknown"
+# leaves the day unknown, every other status is "not in force" (never applied, or no longer).
+IN_FORCE_STATUSES: frozenset[str] = frozenset({"active", "provisional"})
+UNKNOWN_STATUSES: frozenset[str] = frozenset({"unknown"})
+
+# What happened on the day of a status change (status_changes.csv, column ``event``). An event does not by
+# itself change the status: the row's ``status`` does (empty = a milestone that leaves the status as it was).
+EVENTS: dict[str, str] = {
+    "announced": "announced or offered",
+    "mandate": "Council authorises negotiations",
+    "negotiations_opened": "negotiations opened",
+    "negotiations_concluded": "negotiations concluded",
+    "initialled": "initialled",
+    "decision_signing": "Council decision on signing",
+    "signed": "signed",
+    "ep_committee_vote": "European Parliament committee vote or report",
+    "ep_consent": "European Parliament consent",
+    "ep_recommendation": "European Parliament recommendation",
+    "decision_conclusion": "Council decision on conclusion",
+    "provisional_application": "provisional application begins",
+    "entry_into_force": "entry into force",
+    "launched": "launched",
+    "deployed": "deployed",
+    "section_added": "extended to a new border section",
+    "still_listed": "a source shows it in place",
+    "suspended": "suspended",
+    "resumed": "resumed",
+    "denounced": "denounced",
+    "ended": "ended",
+    "superseded": "superseded",
+    "closing_event": "closing event",
+    "context": "a related development",
 }
 PRECISIONS: tuple[str, ...] = ("exact", "site", "city", "country")
 PRECISION_LABELS: dict[str, str] = {
@@ -251,6 +288,39 @@ INSTRUMENTS: tuple[Instrument, ...] = (
         (_c("organisers", Kind.TEXT),),
         located=True,
     ),
+    Instrument(  # non-EU officers the agency invites, with the host member state's consent, to its activities
+        "observer",
+        "Non-EU observers in the agency's operations",
+        "observers.csv",
+        (
+            _c("activity", Kind.TEXT, True),  # the operation or activity they took part in
+            _c("host_state", Kind.TEXT),  # EU member state hosting it, where a source names it (free text)
+            _c("role", Kind.CHOICE, True, ("observer", "participant")),  # as the source calls it
+            _c("parent", Kind.REF),  # the record of the activity, where there is one (an EMPACT action day)
+        ),
+        needs_partners=False,  # a source may say "third countries" without naming them
+    ),
+    Instrument(
+        "border_police_conference",
+        "International Border Police Conference",
+        "border_police_conferences.csv",
+        (_c("edition", Kind.NUMBER), _c("organisers", Kind.TEXT)),
+        located=True,
+        needs_partners=False,  # a world-wide gathering: partners only where a source names them
+    ),
+    Instrument(  # context: the EU crime-priority platform, its cycles and the agency's action days in it
+        "empact",
+        "EMPACT (EU crime-priority platform)",
+        "empact.csv",
+        (
+            _c("kind", Kind.CHOICE, True, ("platform", "cycle", "joint_action_day")),
+            _c("priorities", Kind.TEXT),
+            _c("agency_part", Kind.TEXT),  # what the agency does in it
+            _c("parent", Kind.REF),
+        ),
+        located=True,  # an action day's coordination centre, where a source names it
+        needs_partners=False,
+    ),
 )
 INSTRUMENT_BY_KEY: dict[str, Instrument] = {i.key: i for i in INSTRUMENTS}
 
@@ -290,7 +360,37 @@ ACTIVATION_COLUMNS: tuple[Column, ...] = (
     _c("checked", Kind.DAY, True),
     _c("notes", Kind.TEXT),
 )
+# One row per dated change of a record's status (or a dated milestone): the status history. See geo.history.
+STATUS_CHANGE_FILE = "status_changes.csv"
+STATUS_CHANGE_COLUMNS: tuple[Column, ...] = (
+    _c("record_id", Kind.REF, True),
+    _c("date", Kind.DATE, True),
+    _c("status", Kind.STATUS),  # the status from this date on; empty: a milestone that leaves it as it was
+    _c("event", Kind.CHOICE, False, tuple(EVENTS)),
+    _c("sources", Kind.URLS, True),
+    _c("checked", Kind.DAY, True),
+    _c("confidence", Kind.CONFIDENCE, True),
+    _c("notes", Kind.TEXT),
+)
 BASEMAP_FILE = "basemap/countries.geojson"
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """A file that is not an instrument: a dimension (partners, routes) or rows about records."""
+
+    name: str  # the attribute of ``geo.validate.Tables`` and the database table
+    file: str
+    columns: tuple[Column, ...]
+    key: str  # what identifies a row: "code", "id", or "row_no" (no identifying column: the file order)
+
+
+SUPPORT_FILES: tuple[DataFile, ...] = (
+    DataFile("partners", PARTNER_FILE, PARTNER_COLUMNS, "code"),
+    DataFile("routes", ROUTE_FILE, ROUTE_COLUMNS, "id"),
+    DataFile("activations", ACTIVATION_FILE, ACTIVATION_COLUMNS, "row_no"),
+    DataFile("status_changes", STATUS_CHANGE_FILE, STATUS_CHANGE_COLUMNS, "row_no"),
+)
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CODE_PATTERN = re.compile(r"^[A-Z]{3}$")
@@ -310,9 +410,9 @@ _DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 class PartialDate:
     """A date known to a year, a month or a day: ``2009``, ``2008-08``, ``2022-03-17``.
 
-    The dataset never pads a date with an invented day or month. For "was it in force on day D?" a
-    partial start counts from the first day of its period and a partial end to the last day: the
-    generous reading, so that a record whose start is known only as "2009" is shown for all of 2009.
+    The dataset never pads a date with an invented day or month. A partial date means "some day from
+    ``first`` to ``last``": for "was it in force on day D?" (``geo.history``) the days it covers are "date
+    unknown", so a record whose start is known only as "2009" is kept, and marked, for all of 2009.
     """
 
     year: int

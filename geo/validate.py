@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +15,6 @@ from geo.errors import Problem
 from geo.io import ROW_COLUMN, RawTable, read_table
 from geo.schema import (
     ACTIVATION_COLUMNS,
-    ACTIVATION_FILE,
     BASEMAP_FILE,
     BORDER_TOLERANCE_KM,
     CODE_PATTERN,
@@ -27,10 +26,11 @@ from geo.schema import (
     PARTNER_FILE,
     PRECISIONS,
     ROUTE_COLUMNS,
-    ROUTE_FILE,
     ROUTES,
     SENSITIVITIES,
+    STATUS_CHANGE_COLUMNS,
     STATUSES,
+    SUPPORT_FILES,
     URL_PATTERN,
     Column,
     Kind,
@@ -66,13 +66,29 @@ class ValidationReport:
 
 @dataclass
 class Tables:
-    """The raw tables of a data directory, as read (None where a file could not be read)."""
+    """The raw tables of a data directory, as read (None where a file could not be read).
+
+    One attribute per ``geo.schema.SUPPORT_FILES`` entry (named by its ``name``), the instruments by key, and the
+    basemap. ``assemble`` and ``by_file`` are the one place that maps files to attributes, so a new support file in
+    the schema reaches the directory reader, the validator and the database alike.
+    """
 
     partners: RawTable | None
     routes: RawTable | None
     activations: RawTable | None
     instruments: dict[str, RawTable | None]
     countries: gpd.GeoDataFrame | None
+    status_changes: RawTable | None = None
+
+    @classmethod
+    def assemble(cls, raw: Mapping[str, RawTable | None], countries: gpd.GeoDataFrame | None) -> Tables:
+        """From the raw tables keyed by file name (missing files: None)."""
+        support = {f.name: raw.get(f.file) for f in SUPPORT_FILES}
+        return cls(**support, instruments={i.key: raw.get(i.file) for i in INSTRUMENTS}, countries=countries)
+
+    def by_file(self) -> dict[str, RawTable | None]:
+        """The raw tables keyed by the data file each one is (support files first, then the instruments)."""
+        return {f.file: getattr(self, f.name) for f in SUPPORT_FILES} | {i.file: self.instruments.get(i.key) for i in INSTRUMENTS}
 
 
 def read_all(directory: Path) -> tuple[Tables, list[Problem]]:
@@ -80,19 +96,14 @@ def read_all(directory: Path) -> tuple[Tables, list[Problem]]:
     problems: list[Problem] = []
     if not directory.is_dir():
         problems.append(Problem(str(directory), None, None, "a data directory", "no such directory"))
-        return Tables(None, None, None, {i.key: None for i in INSTRUMENTS}, None), problems
+        return Tables.assemble({}, None), problems
 
-    def read(name: str, cols: tuple[Column, ...]) -> RawTable | None:
-        table, found = read_table(directory, name, cols)
+    raw: dict[str, RawTable | None] = {}
+    for file, cols in [(f.file, f.columns) for f in SUPPORT_FILES] + [(i.file, i.columns) for i in INSTRUMENTS]:
+        raw[file], found = read_table(directory, file, cols)
         problems.extend(found)
-        return table
-
-    partners = read(PARTNER_FILE, PARTNER_COLUMNS)
-    routes = read(ROUTE_FILE, ROUTE_COLUMNS)
-    activations = read(ACTIVATION_FILE, ACTIVATION_COLUMNS)
-    instruments = {i.key: read(i.file, i.columns) for i in INSTRUMENTS}
     countries = _read_basemap(directory, problems)
-    return Tables(partners, routes, activations, instruments, countries), problems
+    return Tables.assemble(raw, countries), problems
 
 
 def _read_basemap(directory: Path, problems: list[Problem]) -> gpd.GeoDataFrame | None:
@@ -321,6 +332,53 @@ def _activation_rules(acts: RawTable, cp_ids: set[str]) -> list[Problem]:
     ]
 
 
+def _duplicate_rows(table: RawTable, key: tuple[str, ...], column: str, expected: str) -> list[Problem]:
+    """A row repeating an earlier row's ``key`` cells: an error naming the earlier row."""
+    problems: list[Problem] = []
+    first: dict[tuple[str, ...], int] = {}
+    for rec in table.frame.to_dict("records"):
+        cells = tuple(rec.get(c, "") for c in key)
+        if not any(cells):
+            continue
+        if cells in first:
+            shown = " ".join(f"{c}={v!r}" for c, v in zip(key, cells, strict=True) if v)
+            problems.append(Problem(table.file, rec[ROW_COLUMN], column, expected, f"{shown}, already at row {first[cells]}"))
+        else:
+            first[cells] = rec[ROW_COLUMN]
+    return problems
+
+
+def _record_starts(tables: Iterable[RawTable]) -> dict[str, tuple[PartialDate, str]]:
+    """Record id -> (its start, where it is), for records with a readable start."""
+    out: dict[str, tuple[PartialDate, str]] = {}
+    for table in tables:
+        for rid, start, row in zip(table.frame["id"], table.frame["start"], table.frame[ROW_COLUMN], strict=True):
+            try:
+                out.setdefault(rid, (PartialDate.parse(start), f"{table.file} row {row}"))
+            except ValueError:
+                continue  # empty or malformed (reported by the cell rules)
+    return out
+
+
+def _status_change_rules(changes: RawTable, starts: dict[str, tuple[PartialDate, str]]) -> list[Problem]:
+    """Each row says something (a status or an event), once, and never before its record's start."""
+    problems = _duplicate_rows(changes, ("record_id", "date", "status", "event"), "date", "each status change of a record once")
+    for rec in changes.frame.to_dict("records"):
+        row = rec[ROW_COLUMN]
+        if not rec.get("status") and not rec.get("event"):
+            problems.append(Problem(changes.file, row, "status", "a status, an event or both", "both empty"))
+        if rec["record_id"] not in starts or not rec.get("date"):
+            continue
+        try:
+            day = PartialDate.parse(rec["date"])
+        except ValueError:
+            continue  # reported by the cell rules
+        start, where = starts[rec["record_id"]]
+        if day.last < start.first:
+            problems.append(Problem(changes.file, row, "date", f"a date on or after the start of {rec['record_id']} ({start}, {where})", str(day)))
+    return problems
+
+
 def check_tables(tables: Tables) -> list[Problem]:
     """Every rule that concerns the content of the tables read from a directory."""
     problems: list[Problem] = []
@@ -343,6 +401,7 @@ def check_tables(tables: Tables) -> list[Problem]:
     if tables.routes is not None:
         problems += check_table(tables.routes, ROUTE_COLUMNS, ctx)
         problems += _route_entry_rules(tables.routes)
+        problems += _duplicate_rows(tables.routes, ("id",), "id", "a route id used only once")
 
     shapes: dict = {}
     if tables.countries is not None:
@@ -367,6 +426,11 @@ def check_tables(tables: Tables) -> list[Problem]:
         problems += check_table(tables.activations, ACTIVATION_COLUMNS, ctx)
         if cp is not None:
             problems += _activation_rules(tables.activations, set(cp.frame["id"]))
+        problems += _duplicate_rows(tables.activations, ("record_id", "start", "end"), "start",
+                                    "each activation period of a coordination point once")
+    if tables.status_changes is not None:
+        problems += check_table(tables.status_changes, STATUS_CHANGE_COLUMNS, ctx)
+        problems += _status_change_rules(tables.status_changes, _record_starts(record_tables))
     return problems
 
 

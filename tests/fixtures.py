@@ -4,7 +4,7 @@ The toy world has five rectangular "countries" so that geometry checks give know
 
     SRB  x 19..23, y 42..46      ALB x 19..21, y 40..42 (borders SRB along y=42, MKD along x=21)
     MKD  x 21..23, y 40..42      MDA x 26..28, y 45..48.5   UKR x 28..40, y 44..52 (borders MDA along x=28)
-    NER  x 0..15,  y 12..23 (far from everyone)
+    NER  x 0..15,  y 12..23 (far from everyone)   BLR x 23..28, y 52..56 (only the status-history tests use it)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import io
 import json
 from pathlib import Path
 
-from geo.schema import ACTIVATION_COLUMNS, INSTRUMENTS, PARTNER_COLUMNS, ROUTE_COLUMNS
+from geo.schema import INSTRUMENTS, SUPPORT_FILES
 
 BOXES = {
     "ALB": (19, 40, 21, 42),
@@ -23,9 +23,10 @@ BOXES = {
     "MDA": (26, 45, 28, 48.5),
     "UKR": (28, 44, 40, 52),
     "NER": (0, 12, 15, 23),
+    "BLR": (23, 52, 28, 56),  # no record in the base tables; the status-history tests use it
 }
 REGION = {"ALB": "western_balkans", "SRB": "western_balkans", "MKD": "western_balkans",
-          "MDA": "eastern_partnership", "UKR": "eastern_partnership", "NER": "sahel"}
+          "MDA": "eastern_partnership", "UKR": "eastern_partnership", "NER": "sahel", "BLR": "eastern_partnership"}
 SRC = "https://example.org/source"
 DAY = "2026-11-01"
 
@@ -93,16 +94,17 @@ def base_tables() -> dict[str, list[dict[str, str]]]:
         "events.csv": [
             _common(id="ev-visit", name="Study visit of Chișinău officials", partners="MDA", start="2023-03-07", end="2023-03-09", status="ended", lat="52.23", lon="21.0", precision="city", place="Warsaw"),
         ],
+        "observers.csv": [],
+        "border_police_conferences.csv": [],
+        "empact.csv": [],
+        "status_changes.csv": [],
     }
 
 
 def columns_for(filename: str) -> list[str]:
-    if filename == "partners.csv":
-        return [c.name for c in PARTNER_COLUMNS]
-    if filename == "routes.csv":
-        return [c.name for c in ROUTE_COLUMNS]
-    if filename == "activations.csv":
-        return [c.name for c in ACTIVATION_COLUMNS]
+    support = {f.file: f.columns for f in SUPPORT_FILES}
+    if filename in support:
+        return [c.name for c in support[filename]]
     inst = next(i for i in INSTRUMENTS if i.file == filename)
     return [c.name for c in inst.columns]
 

@@ -25,8 +25,21 @@ def render() -> None:
     counts = catalog.records["instrument"].value_counts()
     st.dataframe(pd.DataFrame({"Instrument": [i.label for i in INSTRUMENTS], "Records": [int(counts.get(i.key, 0)) for i in INSTRUMENTS],
                                "File": [f"data/{i.file}" for i in INSTRUMENTS]}), hide_index=True)
+    history = catalog.history
+    if not history.empty:
+        st.markdown(f"**Status history:** {len(history)} dated entries for {history['record_id'].nunique()} records "
+                    "(`data/status_changes.csv`); a record's details list its own.")
+    context = catalog.layer("empact")
+    if not context.empty:
+        st.subheader("Context: EMPACT and the agency's part in it")
+        st.dataframe(pd.DataFrame({"Record": context["id"], "Name": context["name"], "Kind": context["kind"],
+                                   "Period": [f"{a or '?'} – {b or 'open'}" for a, b in zip(context["start"], context["end"], strict=True)],
+                                   "The agency's part": context["agency_part"]}), hide_index=True, width="stretch")
     rows = [{"Record": r["id"], "Instrument": INSTRUMENT_BY_KEY[r["instrument"]].label, "Source": url, "Checked": r["checked"], "Confidence": r["confidence"]}
             for r in catalog.records.to_dict("records") for url in r["sources"]]
+    rows += [{"Record": f"{h['record_id']} (history, {h['date']})", "Instrument": "Status history", "Source": url,
+              "Checked": h["checked"], "Confidence": h["confidence"]}
+             for h in history.to_dict("records") for url in h["sources"].split()]
     rows += [{"Record": f"route:{r['id']}", "Instrument": "Migratory route", "Source": url, "Checked": r["checked"], "Confidence": r["confidence"]}
              for r in catalog.routes.to_dict("records") for url in r["sources"]]
     st.subheader(f"Every source ({len(rows)})")

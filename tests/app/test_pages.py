@@ -476,3 +476,18 @@ def test_online_basemap_is_opt_in_and_says_so(toy: Path, monkeypatch: pytest.Mon
     at = run()
     assert live_map_args(at)["state"]["basemap"].startswith("https://basemaps.cartocdn.com/")
     assert any("Online basemap" in c.value and "basemaps.cartocdn.com" in c.value for c in at.caption)
+
+
+def test_details_say_what_is_known_and_list_the_status_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.geo.test_history import history_tables
+
+    monkeypatch.setenv("BB_DATA_DIR", str(write_dataset(tmp_path / "hist", history_tables())))
+    at = run({"sel": "wa-blr", "asof": "2022-01-15"})
+    known = [m.value for m in at.markdown if "**Start:**" in m.value]
+    assert known, [m.value for m in at.markdown]
+    text = known[0]
+    assert "**Start:** 2009" in text and "not in force" in text and "suspended since 2021" in text
+    assert "<" not in text  # data is shown as escaped Markdown text, never HTML
+    tables = [df.value for df in at.dataframe if "Status from then" in df.value.columns]
+    assert tables and list(tables[0]["Date"]) == ["2009", "2021", "2021-06-28"]
+    assert "(unchanged)" in list(tables[0]["Status from then"])  # the context row changes no status

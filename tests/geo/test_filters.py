@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo import Catalog, FilterSpec, apply, matching_ids
+from geo import Catalog, FilterSpec, apply, date_unknown, matching_ids
 from geo.schema import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUSES
 
 D = dt.date
@@ -141,4 +141,7 @@ def test_superseded_record_without_end_ends_when_its_successor_starts(tmp_path) 
     sa = FilterSpec(instruments=("status_agreement",), regions=("western_balkans",))
     assert set(matching_ids(cat, sa.with_(as_of=D(2023, 9, 14)))) == {"sa-alb-1"}
     assert set(matching_ids(cat, sa.with_(as_of=D(2023, 9, 15)))) == {"sa-alb-2"}
-    assert matching_ids(cat, FilterSpec(instruments=("project",), as_of=D(2015, 1, 1))) == ()
+    # An ended project whose end no source gives is neither silently in nor out: kept, and marked "date unknown".
+    spec = FilterSpec(instruments=("project",), as_of=D(2015, 1, 1))
+    assert matching_ids(cat, spec) == ("pr-eap",)
+    assert list(cat.records["id"][date_unknown(cat, spec)]) == ["pr-eap"]

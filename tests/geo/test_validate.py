@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from geo import DataFileError, ValidationError, load_catalog, validate
-from tests.fixtures import base_tables, write_dataset
+from tests.fixtures import BOXES, base_tables, write_dataset
 
 Tables = dict[str, list[dict[str, str]]]
 
@@ -198,7 +198,7 @@ def test_invalid_or_empty_basemap_geometry(tmp_path: Path, geometry: dict, expec
     fc["features"].append({"type": "Feature", "properties": {"iso3": "ZZZ", "name": "bad"}, "geometry": geometry})
     path.write_text(json.dumps(fc))
     problem = only_error(d)
-    assert problem.file == "basemap/countries.geojson" and problem.row == 7 and problem.expected == expected
+    assert problem.file == "basemap/countries.geojson" and problem.row == len(BOXES) + 1 and problem.expected == expected
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
@@ -231,3 +231,79 @@ def test_command_line_exit_codes_and_report(tmp_path: Path, data_dir: Path) -> N
     assert "dialogues.csv, row 2, column 'start'" in res.stdout and "Traceback" not in res.stderr
     gone = subprocess.run([sys.executable, "-m", "geo", "validate", str(tmp_path / "nope")], capture_output=True, text=True)
     assert gone.returncode == 1 and "no such directory" in gone.stdout and "Traceback" not in gone.stderr
+
+
+# --- duplicates in every file, and the status history ------------------------------------------------
+
+
+def _change(**kw: str) -> dict[str, str]:
+    row = {"record_id": "wa-srb", "date": "2012", "status": "active", "event": "still_listed",
+           "sources": "https://example.org/source", "checked": "2026-11-01", "confidence": "high"}
+    row.update(kw)
+    return row
+
+
+def with_changes(*rows: dict[str, str]) -> Callable[[Tables], None]:
+    def change(t: Tables) -> None:
+        t["status_changes.csv"] = list(rows)
+
+    return change
+
+
+def test_status_changes_fixture_is_valid(tmp_path: Path) -> None:
+    assert validate(broken(tmp_path, with_changes(_change(), _change(date="2021", status="suspended", event="suspended")))).ok
+
+
+def test_duplicate_route_id(tmp_path: Path) -> None:
+    problem = only_error(broken(tmp_path, lambda t: t["routes.csv"].append(dict(t["routes.csv"][0], name="Again"))))
+    assert (problem.file, problem.row, problem.column) == ("routes.csv", 4, "id")
+    assert problem.expected == "a route id used only once" and "'western-balkan', already at row 2" in problem.found
+
+
+def test_duplicate_activation_period(tmp_path: Path) -> None:
+    problem = only_error(broken(tmp_path, lambda t: t["activations.csv"].append(dict(t["activations.csv"][1]))))
+    assert (problem.file, problem.row, problem.column) == ("activations.csv", 4, "start")
+    assert "activation period" in problem.expected and "already at row 3" in problem.found and "2021-08" in problem.found
+
+
+def test_status_change_before_the_record_starts(tmp_path: Path) -> None:
+    problem = only_error(broken(tmp_path, with_changes(_change(date="2008-12"))))  # wa-srb starts in 2009
+    assert (problem.file, problem.row, problem.column) == ("status_changes.csv", 2, "date")
+    assert "on or after the start of wa-srb (2009, working_arrangements.csv row 2)" in problem.expected and problem.found == "2008-12"
+
+
+def test_status_change_in_the_year_of_a_year_only_start_is_allowed(tmp_path: Path) -> None:
+    assert validate(broken(tmp_path, with_changes(_change(date="2009-01")))).ok
+
+
+def test_unknown_status_code_in_the_history(tmp_path: Path) -> None:
+    problem = only_error(broken(tmp_path, with_changes(_change(status="frozen"))))
+    assert (problem.file, problem.row, problem.column) == ("status_changes.csv", 2, "status")
+    assert "one of active, provisional" in problem.expected and problem.found == "'frozen'"
+
+
+def test_unknown_event_code(tmp_path: Path) -> None:
+    problem = only_error(broken(tmp_path, with_changes(_change(event="celebrated"))))
+    assert problem.column == "event" and "one of announced" in problem.expected
+
+
+def test_status_change_of_an_unknown_record(tmp_path: Path) -> None:
+    problem = only_error(broken(tmp_path, with_changes(_change(record_id="wa-atlantis"))))
+    assert (problem.file, problem.row, problem.column) == ("status_changes.csv", 2, "record_id")
+    assert problem.expected == "the id of a record in the data" and "wa-atlantis" in problem.found
+
+
+def test_duplicate_status_change(tmp_path: Path) -> None:
+    problem = only_error(broken(tmp_path, with_changes(_change(), _change(notes="the same again"))))
+    assert (problem.file, problem.row, problem.column) == ("status_changes.csv", 3, "date")
+    assert "once" in problem.expected and "already at row 2" in problem.found
+
+
+def test_status_change_that_says_nothing(tmp_path: Path) -> None:
+    problem = only_error(broken(tmp_path, with_changes(_change(status="", event=""))))
+    assert problem.column == "status" and problem.expected == "a status, an event or both"
+
+
+def test_unknown_status_code_on_a_record(tmp_path: Path) -> None:
+    problem = only_error(broken(tmp_path, set_cell("working_arrangements.csv", 0, "status", "paused")))
+    assert (problem.file, problem.row, problem.column) == ("working_arrangements.csv", 2, "status") and problem.found == "'paused'"
