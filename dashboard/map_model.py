@@ -248,14 +248,20 @@ def strongest_ties(model: VersionModel, shown: np.ndarray) -> dict[str, str]:
 
 
 def rerun_state(model: VersionModel, shown: np.ndarray, selected: str | None, changed: Iterable[str],
-                route_countries: Iterable[str], routes: Iterable[str] = ()) -> dict:
-    """What a rerun sends the browser: a few kilobytes whatever the number of records."""
+                route_countries: Iterable[str], routes: Iterable[str] = (), unknown: np.ndarray | None = None) -> dict:
+    """What a rerun sends the browser: a few kilobytes whatever the number of records.
+
+    ``unknown``: the shown records whose dates leave the asked day open ("date unknown"); the map marks them
+    (a "?" on a symbol, a hatched fill where a country's tie rests only on such records)."""
     index = model.index
+    unknown = np.zeros(len(model.ids), dtype=bool) if unknown is None else (np.asarray(unknown, dtype=bool) & shown)
     return {
         "version": model.version,
         "n": len(model.ids),
         "shown": pack_mask(shown),
         "ties": "".join(f"{b:x}" for b in tie_classes(model, shown)),  # one hex digit per country
+        "ties_known": "".join(f"{b:x}" for b in tie_classes(model, shown & ~unknown)),
+        "unknown": sorted(int(k) for k in np.flatnonzero(unknown)),
         "selected": index.get(selected, -1) if selected else -1,
         "changed": sorted(index[r] for r in changed if r in index),
         "route": sorted(set(route_countries)),

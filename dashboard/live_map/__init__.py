@@ -201,12 +201,13 @@ def live_map(state: dict, data_name: str, frame: Frame, height: int, key: str, *
 
 
 def record_table(shown: str, n: int, selected: int, data_name: str, key: str, *, on_pick: Callable[[], None],
-                 height: int = 360, theme: str = "light"):
+                 unknown: list[int] | None = None, height: int = 360, theme: str = "light"):
     """The record table: the rows of the shown records (``shown``, the map's bit mask over the version's ``n``
-    records), sortable, a virtual list. A row click or Enter reaches ``on_pick`` (read it with ``pick_of``)."""
+    records; ``unknown``, those marked "date unknown"), sortable, a virtual list. A row click or Enter reaches
+    ``on_pick`` (read the pick with ``value_of(…, "pick")``)."""
     data = {"module": url(static_names()["table"]), "entry": "renderTable", "data_url": url(data_name), "n": n,
-            "shown": shown, "selected": selected, "height": height, "theme": theme}
-    data["state_key"] = state_key({"shown": shown, "data": data_name})
+            "shown": shown, "unknown": unknown or [], "selected": selected, "height": height, "theme": theme}
+    data["state_key"] = state_key({"shown": shown, "unknown": unknown or [], "data": data_name})
     return _mount("table")(data=data, key=key, on_pick_change=on_pick)
 
 

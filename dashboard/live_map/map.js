@@ -44,7 +44,7 @@ const CSS = `
 #legend button[aria-pressed="false"] { opacity: .4; text-decoration: line-through; }
 #legend button[disabled] { cursor: default; }
 #legend canvas { flex: none; }
-.present .lbl { font-size: 15px; } .present #legend, .present #legend h2 { font-size: 15px; } .present #legend h3 { font-size: 14px; }
+.present .lbl { font-size: 15px; } .present #legend, .present #legend h2 { font-size: 14px; } .present #legend h3 { font-size: 13px; }
 #tip, #chooser { position: absolute; z-index: 5; background: var(--panel); color: var(--text); border-radius: 6px;
                  box-shadow: 0 2px 8px rgba(0,0,0,.3); font-size: 13px; max-width: 360px; }
 #tip { pointer-events: none; padding: 6px 8px; white-space: pre-line; display: none; }
@@ -408,7 +408,11 @@ class LiveMap {
     for (let c = 0; c < D.countryPaths.length; c++) {
       if (!visible(D.boxes[c])) { continue; }
       const t = tieOf[c];
-      if (t >= 0) { ctx.globalAlpha = online ? 0.75 : 1; ctx.fillStyle = fills[t]; } else if (online) { continue; } else { ctx.globalAlpha = 1; ctx.fillStyle = p.land; }
+      if (t >= 0 && this.hatched[c]) {  // "date unknown": the land colour, hatched in the tie's colour
+        ctx.globalAlpha = online ? 0.75 : 1;
+        if (!online) { ctx.fillStyle = p.land; ctx.fill(D.countryPaths[c], "evenodd"); }
+        ctx.fillStyle = this.hatch(fills[t], s);
+      } else if (t >= 0) { ctx.globalAlpha = online ? 0.75 : 1; ctx.fillStyle = fills[t]; } else if (online) { continue; } else { ctx.globalAlpha = 1; ctx.fillStyle = p.land; }
       ctx.fill(D.countryPaths[c], "evenodd");
     }
     ctx.globalAlpha = 1;
@@ -459,6 +463,15 @@ class LiveMap {
       const ic = icon[D.legendKey(pts[j])];
       ctx.drawImage(ic.canvas, xs[j] - ic.css / 2, ys[j] - ic.css / 2, ic.css, ic.css);
     }
+    // "date unknown" on the asked day: a small question mark on the symbol
+    ctx.font = "700 10px 'DejaVu Sans', sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+    for (let j = 0; j < pts.length; j++) {
+      if (!this.unknown[pts[j]] || !inside(j)) { continue; }
+      const bx = xs[j] - 9, by = ys[j] - 9;
+      ctx.beginPath(); ctx.arc(bx, by, 6.5, 0, 2 * Math.PI); ctx.fillStyle = "#FFFFFF"; ctx.fill();
+      ctx.lineWidth = 1.5; ctx.strokeStyle = "#333333"; ctx.stroke();
+      ctx.fillStyle = "#333333"; ctx.fillText("?", bx, by + 0.5);
+    }
     if (sel >= 0 && R.lon[sel] !== null && shown[sel]) {
       const q = this.project(R.lon[sel], R.lat[sel]);
       ctx.beginPath(); ctx.arc(q[0], q[1], 16, 0, 2 * Math.PI); ctx.lineWidth = 3; ctx.strokeStyle = p.highlight; ctx.stroke();
@@ -469,6 +482,21 @@ class LiveMap {
     if (waiting.length) {  // on the screen with the next animation frame
       requestAnimationFrame(() => { this.paintedAt = performance.now(); waiting.forEach(function (f) { f(); }); });
     }
+  }
+
+  hatch(colour, s) {  // diagonal stripes of a colour, 7 CSS px apart whatever the zoom
+    this.hatches = this.hatches || {};
+    let h = this.hatches[colour];
+    if (!h) {
+      const r = this.ratio, c = document.createElement("canvas");
+      c.width = c.height = Math.round(7 * r);
+      const x = c.getContext("2d");
+      x.strokeStyle = colour; x.lineWidth = 2.2 * r; x.lineCap = "square";
+      x.beginPath(); x.moveTo(0, c.height); x.lineTo(c.width, 0); x.stroke();
+      h = this.hatches[colour] = this.ctx.createPattern(c, "repeat");
+    }
+    h.setTransform(new DOMMatrix().scale(1 / (this.ratio * s)));
+    return h;
   }
 
   // Opt-in online basemap (BB_ONLINE_BASEMAP): raster tiles of the current view, under the countries.
@@ -503,11 +531,17 @@ class LiveMap {
     const nc = D.countries.features.length, ties = new Int16Array(nc).fill(-1);
     let hiddenTie = 0;
     D.instruments.forEach((inst) => { if (inst.tie >= 0 && this.hidden[inst.key]) { hiddenTie |= 1 << inst.tie; } });
+    const hatched = new Uint8Array(nc), known = st.ties_known || st.ties;
     for (let c = 0; c < nc; c++) {
       const bits = parseInt(st.ties.charAt(c), 16) & ~hiddenTie;
       ties[c] = bits ? Math.log2(bits & -bits) : -1;
+      // the country's strongest tie rests only on records whose dates leave the day open: hatched, not filled
+      hatched[c] = ties[c] >= 0 && !(parseInt(known.charAt(c), 16) & (1 << ties[c])) ? 1 : 0;
     }
     this.tieOf = ties;
+    this.hatched = hatched;
+    this.unknown = {};
+    (st.unknown || []).forEach((k) => { this.unknown[k] = true; });
     this.changed = {};
     (st.changed || []).forEach((k) => { this.changed[k] = true; });
     this.pts = D.pointIdx.filter(function (k) { return mask[k]; });
@@ -582,6 +616,15 @@ class LiveMap {
       ctx.beginPath(); ctx.moveTo(3, 12); ctx.lineTo(19, 5); ctx.stroke();
       ctx.beginPath(); ctx.arc(20, 5, 3.5, 0, 2 * Math.PI); ctx.fillStyle = entry.colour; ctx.fill();
       ctx.lineWidth = 1.2; ctx.strokeStyle = "#FFFFFF"; ctx.stroke();
+    } else if (entry.form === "unknown") {
+      ctx.fillStyle = p.land; ctx.fillRect(3, 2, 20, 12);
+      ctx.save(); ctx.beginPath(); ctx.rect(3, 2, 20, 12); ctx.clip();
+      ctx.strokeStyle = entry.colour; ctx.lineWidth = 2.2;
+      for (let x = -12; x < 26; x += 7) { ctx.beginPath(); ctx.moveTo(x, 14); ctx.lineTo(x + 12, 2); ctx.stroke(); }
+      ctx.restore();
+      ctx.beginPath(); ctx.arc(19, 9, 5.5, 0, 2 * Math.PI); ctx.fillStyle = "#FFFFFF"; ctx.fill();
+      ctx.lineWidth = 1.2; ctx.strokeStyle = "#333333"; ctx.stroke();
+      ctx.fillStyle = "#333333"; ctx.font = "700 8px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.fillText("?", 19, 9.5);
     } else if (entry.form === "halo") {
       ctx.beginPath(); ctx.arc(13, 8, 7, 0, 2 * Math.PI);
       if (entry.fill) { ctx.globalAlpha = 0.45; ctx.fillStyle = entry.colour; ctx.fill(); ctx.globalAlpha = 1; } else { ctx.lineWidth = 2.5; ctx.strokeStyle = entry.colour; ctx.stroke(); }
@@ -650,6 +693,9 @@ class LiveMap {
     }
     const extra = [];
     if ((st.route || []).length) { extra.push({ key: "route-countries", label: "Countries on the chosen route", form: "line", colour: D.route_colour || "#6A3D9A", dash: "route", width: 2.5 }); }
+    if ((st.unknown || []).length) {
+      extra.push({ key: "unknown", label: "Date unknown on the day (" + st.unknown.length + "): hatched, or ?", form: "unknown", colour: "#888888" });
+    }
     if ((st.changed || []).length) { extra.push({ key: "changed", label: "Added or changed recently", form: "halo", colour: "#EE3377", fill: true }); }
     if (st.selected >= 0) { extra.push({ key: "selected", label: "Selected", form: "halo", colour: this.palette().highlight }); }
     if (extra.length) {
@@ -779,7 +825,8 @@ class LiveMap {
       const key = D.legendKey(k), entry = D.legend.filter(function (e) { return e.key === key; })[0];
       if (entry) { b.appendChild(this.swatch(entry)); }
       const name = document.createElement("span"); name.textContent = R.name[k]; b.appendChild(name);
-      const inst = document.createElement("span"); inst.className = "inst"; inst.textContent = this.instLabel(k); b.appendChild(inst);
+      const inst = document.createElement("span"); inst.className = "inst";
+      inst.textContent = this.instLabel(k) + (this.unknown[k] ? " · date unknown" : ""); b.appendChild(inst);
       b.addEventListener("click", () => this.select(k));
       C.appendChild(b);
     });
@@ -815,10 +862,11 @@ class LiveMap {
     const b = document.createElement("b"), body = document.createElement("span");
     if (c.kind === "place") {
       b.textContent = R.name[c.list[0]];
-      body.textContent = R.hover[c.list[0]] + (c.list.length > 1 ? "\n+" + (c.list.length - 1) + " more here: click to choose" : "");
+      body.textContent = R.hover[c.list[0]] + (this.unknown[c.list[0]] ? "\nDate unknown on the day asked: shown, marked ?" : "") +
+        (c.list.length > 1 ? "\n+" + (c.list.length - 1) + " more here: click to choose" : "");
     } else {
       b.textContent = D.countryName[c.country] + (c.list.length > 1 ? ": " + c.list.length + " records" : "");
-      const lines = c.list.slice(0, 6).map((k) => "• " + R.name[k] + " (" + this.instLabel(k) + ")");
+      const lines = c.list.slice(0, 6).map((k) => "• " + R.name[k] + " (" + this.instLabel(k) + (this.unknown[k] ? ", date unknown" : "") + ")");
       if (c.list.length > 6) { lines.push("… " + (c.list.length - 6) + " more: click to list them all"); }
       body.textContent = lines.join("\n");
     }
@@ -939,6 +987,8 @@ function installDebug() {
     countryPoint: function (iso) { const D = m().D, c = D.countryIndex[iso]; const l = D.labels.filter(function (x) { return x[0] === c; })[0]; return l ? toPage(m().project(l[1], l[2])) : null; },
     tie: function (iso) { return m().tieOf ? m().tieOf[m().D.countryIndex[iso]] : null; },
     ties: function () { const t = m().tieOf, out = {}; m().D.countryIso.forEach(function (iso, c) { if (t[c] >= 0) { out[iso] = t[c]; } }); return out; },
+    unknownIds: function () { const D = m().D; return Object.keys(m().unknown || {}).map(function (k) { return D.records.id[+k]; }).sort(); },
+    hatched: function (iso) { return !!(m().hatched && m().hatched[m().D.countryIndex[iso]]); },
     changedIds: function () { const D = m().D, s = m().shown; return Object.keys(m().changed).map(Number).filter(function (k) { return s[k]; }).map(function (k) { return D.records.id[k]; }).sort(); },
     selected: function () { const k = m().args.state.selected; return k >= 0 ? m().D.records.id[k] : null; },
     // how many pixels of the map's canvas have this colour (#RRGGBB): what is really painted, for tests

@@ -19,6 +19,7 @@ const CSS = `
 .bb-table .row:hover { background: rgba(0,114,178,.08); }
 .bb-table .row.active { box-shadow: inset 3px 0 0 #0072B2; background: rgba(0,114,178,.12); }
 .bb-table .row.selected { background: rgba(0,114,178,.22); font-weight: 600; }
+.bb-table .row.unknown span:nth-child(5) { font-style: italic; }
 .bb-table .row > span { padding: 0 8px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .bb-table .empty { padding: 10px; opacity: .7; }
 `;
@@ -54,6 +55,7 @@ class RecordTable {
     this.root.appendChild(this.head);
     this.root.appendChild(this.body);
     this.sortBy = -1; this.desc = false; this.rows = []; this.active = 0; this.D = null; this.args = null; this.key = null;
+    this.unknown = new Set();
     COLUMNS.forEach((c, i) => {
       const b = document.createElement("button");
       b.type = "button";
@@ -110,6 +112,7 @@ class RecordTable {
       this.D = D; this.args = a;
       if (fresh) {
         this.version = a.state_key + "|" + this.sortBy + "|" + this.desc;
+        this.unknown = new Set(a.unknown || []);
         const mask = decodeMask(a.shown, D.n), rows = [];
         for (let k = 0; k < D.n; k++) { if (mask[k]) { rows.push(k); } }
         this.rows = rows;
@@ -165,9 +168,10 @@ class RecordTable {
           cell.title = cell.textContent;
           row.appendChild(cell);
         });
+        if (this.unknown.has(k)) { row.children[4].textContent += " · date unknown on the day"; row.children[4].title = row.children[4].textContent; }
         this.body.appendChild(row);
       }
-      row.className = "row" + (k === selected ? " selected" : "") + (pos === this.active && focused ? " active" : "");
+      row.className = "row" + (k === selected ? " selected" : "") + (this.unknown.has(k) ? " unknown" : "") + (pos === this.active && focused ? " active" : "");
       row.setAttribute("aria-selected", k === selected ? "true" : "false");
     }
   }

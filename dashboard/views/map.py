@@ -143,7 +143,13 @@ def render_head(view: state.ViewState, records, names: dict[str, str]) -> None:
     st.caption(f"{spec.describe(len(records), names)} · headline figures as of {as_of.isoformat()}")
     cols = st.columns(6)
     for col, (label, value) in zip(cols, kpis(records, as_of).items(), strict=True):
-        col.metric(KPI_SHORT.get(label, label), value, help=f"{KPI_HELP.get(label, label)}: for the current filter, as of {as_of.isoformat()}")
+        # the figure counts only what is known to be in force; records whose dates leave it open that day are
+        # said under it, in grey (they are drawn on the map, marked "date unknown")
+        unknown = getattr(value, "unknown", 0)
+        col.metric(KPI_SHORT.get(label, label), int(value), delta=f"+{unknown} date unknown" if unknown else None,
+                   delta_color="off", delta_arrow="off",
+                   help=f"{KPI_HELP.get(label, label)} (known): for the current filter, as of {as_of.isoformat()}"
+                        + (f"; {unknown} more whose dates the sources leave open that day" if unknown else ""))
     notice = st.empty()
     if records.empty:
         notice.info("No record matches the current filter. Widen or reset the filters in the sidebar.")
@@ -184,7 +190,9 @@ def render() -> None:
         style=settings.map_style(), changed=recent.present,
     )
     shown = data.shown_mask(catalog.version, spec, catalog)
-    map_state = map_model.rerun_state(model, shown, view.selected, recent.present, map_view.route_countries, spec.routes)
+    unknown = data.unknown_mask(catalog.version, spec, catalog)
+    map_state = map_model.rerun_state(model, shown, view.selected, recent.present, map_view.route_countries, spec.routes,
+                                      unknown)
     # The head (title, presets, caption, headline figures) is a container placed above the map but filled after
     # it, so the browser gets the map's element first and starts loading its script and data sooner. Every
     # element above the map is always emitted, so the map keeps its position in the page and is never
@@ -220,7 +228,7 @@ def render() -> None:
 
     render_export_panel(catalog, view, map_view)
 
-    render_record_table(catalog, records, view, names, {"shown": map_state["shown"], "n": map_state["n"],
+    render_record_table(catalog, records, view, names, {"shown": map_state["shown"], "n": map_state["n"], "unknown": map_state["unknown"],
                                                         "selected": map_state["selected"], "data_name": data_name})
 
 

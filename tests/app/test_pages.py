@@ -491,3 +491,18 @@ def test_details_say_what_is_known_and_list_the_status_history(tmp_path: Path, m
     tables = [df.value for df in at.dataframe if "Status from then" in df.value.columns]
     assert tables and list(tables[0]["Date"]) == ["2009", "2021", "2021-06-28"]
     assert "(unchanged)" in list(tables[0]["Status from then"])  # the context row changes no status
+
+
+def test_the_map_is_told_which_shown_records_have_an_unknown_date(toy: Path) -> None:
+    import geo
+
+    at = run({"asof": "2021-06-15"})
+    state = live_map_args(at)["state"]
+    catalog = load_catalog(toy)
+    unknown = geo.date_unknown(catalog, geo.FilterSpec(as_of=dt.date(2021, 6, 15)))
+    ids = map_data(live_map_args(at))["records"]["id"]
+    assert unknown.any() and sorted(ids[k] for k in state["unknown"]) == sorted(catalog.records["id"][unknown])
+    assert len(state["ties_known"]) == len(state["ties"])  # one hex digit per country, known ties only
+    table = component_args(at, "table")
+    assert table is not None and table["unknown"] == state["unknown"]
+    assert not live_map_args(run())["state"]["unknown"]  # no day asked: nothing is marked
