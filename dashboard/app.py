@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import data, notices, settings, sidebar, state
+from dashboard.safe import md
 
 # Presentation mode (for meetings) starts with the sidebar collapsed; the preset buttons sit above the map.
 st.set_page_config(page_title="Beyond Borders", layout="wide",
@@ -17,7 +18,7 @@ if loaded.catalog is None:
     st.title("Beyond Borders")
     st.error(
         "The cooperation data could not be loaded, and there is no earlier good version to show.\n\n"
-        f"{loaded.problem}\n\nFix the data files (run `python -m geo validate` for the full report) and "
+        f"{md(loaded.problem)}\n\nFix the data files (run `python -m geo validate` for the full report) and "
         "this page recovers by itself on the next refresh."
     )
     st.stop()
@@ -35,7 +36,7 @@ def freshness(shown: str) -> None:
     changed_at = data.data_changed_at()
     stamp = f"{changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else "unknown"
     every = f" every {settings.refresh_seconds():g} s" if settings.refresh_seconds() else " (auto-refresh off)"
-    st.caption(f"Data as of {stamp} · version `{latest.version}` · checked {latest.checked_at:%H:%M:%S} UTC{every}")
+    st.caption(f"Data as of {stamp} · version {md(latest.version)} · checked {latest.checked_at:%H:%M:%S} UTC{every}")
     if latest.version != shown:
         st.rerun(scope="app")
 
@@ -74,8 +75,8 @@ with st.container():
     notices.render_link_notices()
     if loaded.problem:
         st.warning(
-            f"Showing the last good data (version {catalog.version}). The newest data has problems and was not "
-            f"loaded:\n\n{loaded.problem}"
+            f"Showing the last good data (version {md(catalog.version)}). The newest data has problems and was not "
+            f"loaded:\n\n{md(loaded.problem)}"
         )
     # Constant style sheets only (no data in them): meeting-room type sizes, a compact head so the map fills
     # a wall screen, and the dark theme for control rooms.

@@ -12,6 +12,7 @@ import streamlit as st
 from dashboard import state
 from dashboard.figures import period_text
 from dashboard.notices import plain
+from dashboard.safe import link, md
 from geo import EVENTS, INSTRUMENT_BY_KEY, PRECISION_LABELS, STATUS_LABELS, Catalog, known_facts
 
 EXTRA_LABELS = {
@@ -58,31 +59,31 @@ def render_details(catalog: Catalog, record_id: str, names: Mapping[str, str], k
     close, zoom = st.columns(2)
     close.button("Close details", key=f"close_details{key_suffix}", on_click=state.select, args=(None,), width="stretch")
     if rec is None:
-        st.info(f"Record {record_id} is not in the current data.")
+        st.info(f"Record {md(record_id)} is not in the current data.")
         return
     zoom.button("Zoom to it", key=f"zoom_details{key_suffix}", on_click=state.queue_pick, args=(record_id,), width="stretch",
                 help="Frame the map on this record")
-    st.markdown(f"#### {rec['name']}")
-    st.caption(f"{INSTRUMENT_BY_KEY[rec['instrument']].label} · `{rec['id']}`")
-    st.write(rec["description"])
+    st.markdown(f"#### {md(rec['name'])}")
+    st.caption(f"{md(INSTRUMENT_BY_KEY[rec['instrument']].label)} · {md(rec['id'])}")
+    st.markdown(md(rec["description"]))
     st.markdown(
-        f"**Period:** {period_text(rec)}  \n"
-        f"**Status:** {STATUS_LABELS.get(rec['status'], rec['status'])}  \n"
-        f"**Partners:** {', '.join(names.get(p, p) for p in rec['partners']) or '—'}"
+        f"**Period:** {md(period_text(rec))}  \n"
+        f"**Status:** {md(STATUS_LABELS.get(rec['status'], rec['status']))}  \n"
+        f"**Partners:** {md(', '.join(names.get(p, p) for p in rec['partners']) or '—')}"
     )
     render_known(catalog, rec, state.current().spec.as_of or dt.date.today())
     if rec["located"]:
-        st.markdown(f"**Location:** {rec['place']} — {PRECISION_LABELS.get(rec['precision'], rec['precision'])}")
-        st.caption(f"Coordinates: {rec['coord_source']}")  # text, never HTML: the data is untrusted input
+        st.markdown(f"**Location:** {md(rec['place'])} — {md(PRECISION_LABELS.get(rec['precision'], rec['precision']))}")
+        st.caption(f"Coordinates: {md(rec['coord_source'])}")
     elif rec["instrument"] in ("coordination_point", "operation", "liaison_officer", "event", "border_police_conference"):
         st.markdown(f"**Location:** {PRECISION_LABELS['country']} (no sourced position; drawn as the country area)")
     extras = [(label, rec.get(col)) for col, label in EXTRA_LABELS.items() if col in rec.index and str(rec.get(col) or "").strip()]
     if extras:
-        st.markdown("  \n".join(f"**{label}:** {value}" for label, value in extras))
+        st.markdown("  \n".join(f"**{label}:** {md(value)}" for label, value in extras))
     if rec["confidence"] == "low":
         st.warning("Weakly sourced: treat with caution.")
     if rec["notes"]:
-        st.info(rec["notes"])
-    st.markdown(f"**Sources** (checked {rec['checked']}, confidence {rec['confidence']}):")
+        st.info(md(rec["notes"]))
+    st.markdown(f"**Sources** (checked {md(rec['checked'])}, confidence {md(rec['confidence'])}):")
     for url in rec["sources"]:
-        st.markdown(f"- [{url}]({url})")
+        st.markdown(f"- {link(url)}")  # a link only to a plain web address; anything else is text

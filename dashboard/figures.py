@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import plotly.graph_objects as go
 
+from dashboard.safe import plotly_text
 from dashboard.style import (
     DEFAULT_VIEW,
     HIGHLIGHT,
@@ -67,7 +68,7 @@ def build_timeline(records: pd.DataFrame, as_of: dt.date | None, today: dt.date)
             if start is None:
                 continue
             rows.append({
-                "id": rec["id"], "name": rec["name"], "instrument": INSTRUMENT_BY_KEY[rec["instrument"]].label,
+                "id": rec["id"], "name": plotly_text(rec["name"]), "instrument": INSTRUMENT_BY_KEY[rec["instrument"]].label,
                 "key": rec["instrument"], "start": start, "end": end or today, "open": end is None,
                 "status": STATUS_LABELS.get(rec["status"], rec["status"]),
             })

@@ -6,20 +6,15 @@ filter nothing) with no hint why. The notice sits in the status area above every
 
 from __future__ import annotations
 
-import re
-
 import streamlit as st
 
 from dashboard import state
-
-# Every ASCII punctuation mark that Markdown or Streamlit's extensions (":red[…]", ":material/…:", "$…$")
-# give a meaning; CommonMark renders a backslash-escaped one as itself.
-_MARKUP = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")
+from dashboard.safe import md
 
 
 def plain(text: str) -> str:
     """``text`` shown literally in Markdown: a link's values come from whoever wrote the link."""
-    return _MARKUP.sub(r"\\\1", text)
+    return md(text)
 
 
 def render_link_notices() -> None:

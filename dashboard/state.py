@@ -73,13 +73,36 @@ def _member(params: Mapping[str, str | list[str]], param: str, known: set[str] |
     value = str(params[param])
     if known is None or value in known:
         return value
-    notices.append(f"Ignored {param}={value}: {why}")
+    notices.append(f"Ignored {param}={value[:60]}{'…' if len(value) > 60 else ''}: {why}")
     return None
+
+
+MAX_PARAM_CHARS = 600  # a link's value longer than this is cut before anything reads it (ids and codes are short)
+MAX_PARAM_VALUES = 120  # values of one list parameter (there are fewer than 80 partner countries)
+MAX_PARAMS = 30
+
+
+def clip_params(params: Mapping[str, str | list[str]]) -> tuple[dict[str, str | list[str]], list[str]]:
+    """The link's parameters cut to sane sizes before any work is done on them (a 20 kB ``?sel=`` tied a
+    session up for 30 s), and a notice for each cut."""
+    notices: list[str] = []
+    out: dict[str, str | list[str]] = {}
+    for n, (key, value) in enumerate(params.items()):
+        if n >= MAX_PARAMS:
+            notices.append(f"Ignored {len(params) - MAX_PARAMS} more link parameters: a link has at most {MAX_PARAMS}")
+            break
+        key = str(key)[:40]
+        values = value if isinstance(value, list) else [value]
+        if len(values) > MAX_PARAM_VALUES or any(len(str(v)) > MAX_PARAM_CHARS for v in values):
+            notices.append(f"Cut the link parameter {key}: longer than a link of this app can be")
+        values = [str(v)[:MAX_PARAM_CHARS] for v in values[:MAX_PARAM_VALUES]]
+        out[key] = values if isinstance(value, list) else values[0]
+    return out, notices
 
 
 def decode(params: Mapping[str, str | list[str]], partners: set[str] | None = None, ids: set[str] | None = None) -> tuple[ViewState, list[str]]:
     """URL query parameters -> (state, notices). Values not known to the data are dropped with a notice."""
-    notices: list[str] = []
+    params, notices = clip_params(params)
     spec_kw: dict = {}
     vocab = {
         P_PARTNERS: ("partners", partners),
@@ -95,14 +118,16 @@ def decode(params: Mapping[str, str | list[str]], partners: set[str] | None = No
         good = [v for v in values if known is None or v in known]
         bad = [v for v in values if v not in good]
         if bad:
-            notices.append(f"Ignored unknown {param} in the link: {', '.join(bad)}")
+            listed = ", ".join(v[:40] for v in bad[:10]) + (f" and {len(bad) - 10} more" if len(bad) > 10 else "")
+            notices.append(f"Ignored unknown {param} in the link: {listed}")
         spec_kw[name] = tuple(good)
     for param, name in ((P_ASOF, "as_of"), (P_FROM, "period_start"), (P_TO, "period_end")):
         if params.get(param):
-            try:
-                spec_kw[name] = _date(str(params[param]))
-            except ValueError:
-                notices.append(f"Ignored {param}={params[param]!s}: expected a date YYYY-MM-DD")
+            day, problem = read_day(str(params[param]))  # a date the date fields accept, or dropped
+            if day is None:
+                notices.append(f"Ignored {param}={str(params[param])[:40]}: {problem}")
+            else:
+                spec_kw[name] = day
     if params.get(P_TEXT):
         spec_kw["text"] = str(params[P_TEXT])[:200]
     state = ViewState(spec=FilterSpec(**spec_kw))

@@ -26,6 +26,7 @@ from dashboard import (
 )
 from dashboard.figures import MapView, kpis
 from dashboard.live_map import Frame
+from dashboard.safe import md
 from geo import INSTRUMENT_BY_KEY, route_partners
 
 MAP_KEY = "situation_map"
@@ -58,10 +59,10 @@ def render_changes(catalog, names_of_records: dict[str, str]) -> None:
     labels = {"added": "Added", "changed": "Changed"}
     for kind in ("added", "changed"):
         for rid in getattr(changes, kind)[:20]:
-            st.button(f"{labels[kind]}: {names_of_records.get(rid, rid)}", key=f"chg_{kind}_{rid}", on_click=state.queue_pick,
+            st.button(f"{labels[kind]}: {md(names_of_records.get(rid, rid))}", key=f"chg_{kind}_{rid}", on_click=state.queue_pick,
                       args=(rid,), help="Select it and frame it on the map", width="stretch")
     for _rid, name, instrument in changes.removed[:20]:
-        st.markdown(f"Removed: ~~{name}~~ ({INSTRUMENT_BY_KEY[instrument].label if instrument in INSTRUMENT_BY_KEY else instrument})")
+        st.markdown(f"Removed: ~~{md(name)}~~ ({md(INSTRUMENT_BY_KEY[instrument].label if instrument in INSTRUMENT_BY_KEY else instrument)})")
     if max(len(changes.added), len(changes.changed), len(changes.removed)) > 20:
         st.caption("Only the first 20 of each kind are listed.")
 
@@ -72,7 +73,7 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
         marking = os.environ.get("BB_MARKING", "PUBLIC")
         title = st.text_input("Title", value="Cooperation beyond EU borders", key="export_title")
         formats = st.multiselect("Formats", list(briefing.ALL_FORMATS), default=["png", "pptx", "csv"], key="export_formats")
-        st.caption(f"Marking: {marking} (set per deployment with BB_MARKING). Images and slides need Chromium on the server; "
+        st.caption(f"Marking: {md(marking)} (set per deployment with BB_MARKING). Images and slides need Chromium on the server; "
                    "HTML is an interactive map file that works offline.")
         # the view as the user sees it: filters, selection, route outline and the camera they left the map at
         snap = briefing.Snapshot(view.spec, replace(map_view, changed=(), height=briefing.HEIGHT), title, marking)
@@ -105,7 +106,7 @@ def render_deck(catalog) -> None:
     if not snaps:
         return
     names = catalog.partner_names()
-    st.markdown(f"**Slide deck: {len(snaps)} slide(s)** — " + "; ".join(f"{n}. {s.title} ({s.spec.describe(None, names)})"
+    st.markdown(f"**Slide deck: {len(snaps)} slide(s)** — " + "; ".join(f"{n}. {md(s.title)} ({md(s.spec.describe(None, names))})"
                                                                        for n, s in enumerate(snaps, start=1)))
     make, clear = st.columns(2)
     clear.button("Empty the deck", key="deck_clear", on_click=state.deck_clear, width="stretch")
@@ -140,7 +141,7 @@ def render_head(view: state.ViewState, records, names: dict[str, str]) -> None:
     if view.present:
         sidebar.render_preset_pills(stage)  # one row (wrapped on a narrow screen), so the map gets the height
     as_of = spec.as_of or dt.date.today()
-    st.caption(f"{spec.describe(len(records), names)} · headline figures as of {as_of.isoformat()}")
+    st.caption(f"{md(spec.describe(len(records), names))} · headline figures as of {as_of.isoformat()}")
     cols = st.columns(6)
     for col, (label, value) in zip(cols, kpis(records, as_of).items(), strict=True):
         # the figure counts only what is known to be in force; records whose dates leave it open that day are

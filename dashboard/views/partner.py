@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import data, state
 from dashboard.figures import MapView, build_timeline
+from dashboard.safe import md
 from dashboard.vector_map import build_vector_map
 from geo import INSTRUMENT_BY_KEY
 
@@ -33,9 +34,9 @@ def render() -> None:
     prow = catalog.partners[catalog.partners["code"] == code].iloc[0]
     st.caption(spec.describe(len(records), names))
     if prow["note"]:
-        st.caption(f"{names[code]}: {prow['note']}")
+        st.caption(f"{md(names[code])}: {md(prow['note'])}")
     routes = [r for r, ps in zip(catalog.routes["name"], catalog.routes["partners"], strict=True) if code in ps]
-    st.markdown(f"**Region:** {prow['region'].replace('_', ' ').title()} · **Migratory routes:** {', '.join(routes) or '—'}")
+    st.markdown(f"**Region:** {md(prow['region'].replace('_', ' ').title())} · **Migratory routes:** {md(', '.join(routes) or '—')}")
     counts = records["instrument"].value_counts()
     st.markdown(" · ".join(f"{INSTRUMENT_BY_KEY[k].label}: **{n}**" for k, n in counts.items()) or "No record involves this country under the current filters.")
     geom = prow.geometry
@@ -50,7 +51,7 @@ def render() -> None:
     right.plotly_chart(build_timeline(records, spec.as_of, dt.date.today()), key="partner_timeline", width="stretch")
     for rec in records.to_dict("records"):
         with st.expander(f"{INSTRUMENT_BY_KEY[rec['instrument']].label}: {rec['name']} ({rec['start'] or '?'} – {rec['end'] or 'open'})"):
-            st.write(rec["description"])
+            st.markdown(md(rec["description"]))
             st.markdown(" ".join(f"[source]({u})" for u in rec["sources"]) + f" · checked {rec['checked']}")
 
 

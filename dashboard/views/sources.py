@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import data
+from dashboard.safe import md
 from geo import INSTRUMENT_BY_KEY, INSTRUMENTS
 
 
@@ -17,7 +18,7 @@ def render() -> None:
     st.markdown(f"**Data version** `{catalog.version}`, loaded {catalog.loaded_at:%Y-%m-%d %H:%M:%S} UTC · "
                 f"checked {loaded.checked_at:%H:%M:%S} UTC")
     if loaded.problem:
-        st.error(f"The newest data failed validation; the last good version is shown.\n\n{loaded.problem}")
+        st.error(f"The newest data failed validation; the last good version is shown.\n\n{md(loaded.problem)}")
     else:
         st.success(f"Validation passed: 0 errors, {len(catalog.report.warnings)} warning(s).")
         for w in catalog.report.warnings[:50]:

@@ -112,3 +112,21 @@ def test_time_steps_run_half_yearly_from_the_first_start_to_today(catalog) -> No
     assert all(d.day == 1 and d.month in (1, 7) for d in days[:-1])
     first = min(s for ps in catalog.records["periods"] for s, _ in ps if s is not None)
     assert days[0] >= first.replace(day=1) and (days[0] - first).days < 190
+
+
+@pytest.mark.parametrize("param", ["asof", "from", "to"])
+@pytest.mark.parametrize("day", ["9999-12-31", "2101-01-01", "1000-01-01", "0001-01-01"])
+def test_dates_outside_the_fields_range_are_dropped_with_a_notice(param: str, day: str) -> None:
+    """Such a link broke the page for whoever opened it: the date field raised on a value out of its range."""
+    state, notices = decode({param: day})
+    assert (state.spec.as_of, state.spec.period_start, state.spec.period_end) == (None, None, None)
+    assert any(param in n and "YYYY-MM-DD" in n for n in notices)
+
+
+def test_long_link_parameters_are_cut_before_any_work() -> None:
+    huge = "x" * 20_000
+    params = {"sel": huge, "country": huge, "partners": ",".join(["SRB"] * 5000), "q": huge, **{f"p{n}": "1" for n in range(50)}}
+    state, notices = decode(params, partners={"SRB"}, ids={"a"})
+    assert state.selected is None and state.partner is None and len(state.spec.text) <= 200
+    assert any("Cut the link parameter sel" in n for n in notices) and any("at most" in n for n in notices)
+    assert all(len(n) < 400 for n in notices)  # a notice never repeats what was cut
