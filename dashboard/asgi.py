@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from dashboard import live_map
+from dashboard import live_map, proxy, settings
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -88,5 +88,34 @@ def _head_tags() -> bytes:
     return "".join(tags).encode()
 
 
+class Security:
+    """ASGI middleware: the security headers on every response (``dashboard.proxy``; the shipped nginx
+    configuration sends the same), and ``/_stcore/metrics`` (cache names, sizes, session memory) answered only
+    to the machine itself."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in
+                        proxy.security_headers(settings.basemap_host(settings.map_style())).items()]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = (scope.get("client") or ("", 0))[0]
+        if scope.get("path") == proxy.METRICS_PATH and client not in ("127.0.0.1", "::1"):
+            await send({"type": "http.response.start", "status": 403, "headers": [(b"content-type", b"text/plain"), *self.headers]})
+            await send({"type": "http.response.body", "body": b"forbidden"})
+            return
+
+        async def with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                names = {k for k, _ in self.headers}
+                message = {**message, "headers": [(k, v) for k, v in message.get("headers", []) if k.lower() not in names] + self.headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
 app = st.App(str(Path(__file__).with_name("app.py")), routes=[Route(f"/{live_map.ROUTE}/{{name}}", serve_asset)],
-             middleware=[Middleware(PageHead)])
+             middleware=[Middleware(Security), Middleware(PageHead)])

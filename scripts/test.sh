@@ -12,6 +12,8 @@ command -v unshare >/dev/null 2>&1 || need+=(util-linux)
 # PostgreSQL 15 + PostGIS for the database tests (a throwaway cluster per test worker, see tests/pgcluster.py).
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 [ -f /usr/share/postgresql/15/extension/postgis.control ] || need+=(postgresql-15-postgis-3)
+# nginx for the reverse-proxy test (the shipped deploy/nginx.conf in front of the app).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
