@@ -6,24 +6,36 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import data, notices, settings, sidebar, state
+from dashboard import access, audit, data, notices, settings, sidebar, state, state_access
 from dashboard.safe import md
 
 # Presentation mode (for meetings) starts with the sidebar collapsed; the preset buttons sit above the map.
 st.set_page_config(page_title="Beyond Borders", layout="wide",
                    initial_sidebar_state="collapsed" if state.wants_presentation() else "expanded")
 
+# Who is looking. With sign-in configured every page needs a signed-in user; without it, everyone reads the
+# public records only (dashboard.access). Everything below draws from the viewer's part of the data.
+viewer = access.current_viewer()
+if access.sign_in_configured() and not viewer.signed_in:
+    st.title("Beyond Borders")
+    st.info("Sign in with your organisation's account to open the situation map.")
+    if st.button("Sign in", type="primary"):
+        st.login()
+    st.stop()
+if state_access.set_viewer(viewer):
+    audit.record("sign_in", viewer.name, viewer.clearance, roles=list(viewer.roles))
+
 loaded = data.current()
-if loaded.catalog is None:
+catalog = data.viewed(loaded, viewer.clearance)
+if catalog is None:
     st.title("Beyond Borders")
     st.error(
         "The cooperation data could not be loaded, and there is no earlier good version to show.\n\n"
-        f"{md(loaded.problem)}\n\nFix the data files (run `python -m geo validate` for the full report) and "
-        "this page recovers by itself on the next refresh."
+        f"{md(loaded.problem_for(viewer.sees_details))}\n\nFix the data files (run `python -m geo validate` for the "
+        "full report) and this page recovers by itself on the next refresh."
     )
     st.stop()
 
-catalog = loaded.catalog
 today = dt.date.today()
 state.init_session(set(catalog.partners["code"]), set(catalog.records["id"]), today)
 
@@ -76,8 +88,11 @@ with st.container():
     if loaded.problem:
         st.warning(
             f"Showing the last good data (version {md(catalog.version)}). The newest data has problems and was not "
-            f"loaded:\n\n{md(loaded.problem)}"
+            f"loaded:\n\n{md(loaded.problem_for(viewer.sees_details))}"
         )
+    if not viewer.signed_in and loaded.catalog is not None and len(catalog.records) < len(loaded.catalog.records):
+        st.info("Some records are marked above PUBLIC and are not shown here: sign-in is not configured on this "
+                "server, so every visitor reads the public records only. See the README, \"Sign-in and clearances\".")
     # Constant style sheets only (no data in them): meeting-room type sizes, a compact head so the map fills
     # a wall screen, and the dark theme for control rooms.
     if view.present:
@@ -98,4 +113,10 @@ pages.run()
 # the page's map reaches the browser before them. The page reads the filters from their session keys, which
 # hold the new values before the run starts (widget callbacks run first).
 sidebar.render_filters(catalog, today)
+with st.sidebar:
+    if viewer.signed_in:
+        st.caption(f"Signed in as {md(viewer.name)} · clearance {md(access.config().label(viewer.clearance))}")
+        st.button("Sign out", on_click=st.logout, key="sign_out", width="stretch")
+    else:
+        st.caption("Sign-in is not configured on this server: public records only.")
 state.sync_url(state.current())

@@ -17,14 +17,22 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from dashboard import live_map, proxy, settings
+import geo
+from dashboard import access, live_map, proxy, settings
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 async def serve_asset(request: Request) -> Response:
-    """One of the map's files by name; 404 for any other name (nothing is read from a path in the URL)."""
+    """One of the map's files by name; 404 for any other name (nothing is read from a path in the URL), and for a
+    map data file the requesting viewer is not cleared for (their sign-in cookie, read by ``access``): the same
+    answer as for a file that does not exist. With sign-in on, data files need a signed-in viewer."""
     found = live_map.asset(request.path_params["name"])
+    if found is not None and found.marking is not None:
+        viewer = access.viewer_from_request(request.cookies)
+        signed_in_needed = access.sign_in_configured_outside_runs() and not viewer.signed_in
+        if signed_in_needed or geo.rank(found.marking) > geo.rank(viewer.clearance):
+            found = None
     if found is None:
         return Response("not found", status_code=404, media_type="text/plain")
     headers = {"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff", "Vary": "Accept-Encoding"}
@@ -48,6 +56,7 @@ class PageHead:
             return
         start: dict = {}
         chunks: list[bytes] = []
+        cookies = Request(scope).cookies
 
         async def capture(message) -> None:
             if message["type"] == "http.response.start":
@@ -64,7 +73,7 @@ class PageHead:
             chunks.append(message.get("body", b""))
             if message.get("more_body"):
                 return
-            body = b"".join(chunks).replace(b"</head>", _head_tags() + b"</head>", 1)
+            body = b"".join(chunks).replace(b"</head>", _head_tags(cookies) + b"</head>", 1)
             skip = {b"content-length", b"etag", b"last-modified"}
             headers = [(k, v) for k, v in start["message"].get("headers", []) if k.lower() not in skip]
             await send({**start["message"], "headers": [*headers, (b"content-length", str(len(body)).encode())]})
@@ -79,8 +88,10 @@ def _streamlit_chunks() -> list[str]:
     return [f"./static/js/{p.name}" for p in sorted(folder.glob("BidiComponent.*.js"))[:1]]
 
 
-def _head_tags() -> bytes:
-    names, data = live_map.static_names(), live_map.latest_data()
+def _head_tags(cookies: dict[str, str]) -> bytes:
+    names = live_map.static_names()
+    viewer = access.viewer_from_request(cookies)
+    data = live_map.latest_data(viewer.clearance) if viewer.signed_in or not access.sign_in_configured_outside_runs() else None
     tags = [f'<link rel="modulepreload" href="{href}">' for href in _streamlit_chunks()]
     tags.append(f'<link rel="modulepreload" href="{live_map.url(names["table"])}">')
     if data:  # none before the first page run of a fresh process (the warm-up makes one)

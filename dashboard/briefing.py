@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import io
 import os
 import shutil
@@ -18,13 +19,13 @@ import sys
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import plotly.graph_objects as go
 
 import geo
-from dashboard import map_model
+from dashboard import access, audit, map_model
 from dashboard.figures import MapView
 from dashboard.offline_html import offline_html
 from dashboard.state import decode
@@ -356,7 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="png,pptx,csv", help=f"comma-separated, from {','.join(ALL_FORMATS)}")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--title", help="title on the products")
-    parser.add_argument("--marking", default=os.environ.get("BB_MARKING", "PUBLIC"), help="classification marking (default BB_MARKING or PUBLIC)")
+    parser.add_argument("--marking", default=os.environ.get("BB_MARKING", "PUBLIC"),
+                        help="the lowest classification marking of the products (default BB_MARKING or PUBLIC); a product "
+                             "with records marked higher carries their marking")
+    parser.add_argument("--clearance", required=True, choices=list(geo.SENSITIVITIES),
+                        help="whose products these are: only records at or below this marking are read")
     args = parser.parse_args(argv)
     if not args.views:
         parser.print_usage(sys.stderr)
@@ -373,11 +378,15 @@ def main(argv: list[str] | None = None) -> int:
     except geo.DataError as exc:
         print(f"error: the data could not be loaded:\n{exc}", file=sys.stderr)
         return 1
+    catalog = geo.visible(catalog, args.clearance)  # nothing above the clearance is read further
     snaps: list[Snapshot] = []
     for kind, value in args.views:
         try:
             snap, notices = snapshot_from(value if kind == "link" else None, value if kind == "preset" else None,
                                           args.title, args.marking, catalog)
+            included = geo.visible(catalog, args.clearance).records  # the view's records decide its banner
+            included = included[included["id"].isin(set(geo.matching_ids(catalog, snap.spec)))]
+            snap = replace(snap, marking=access.export_marking(included["sensitivity"], args.marking, access.config()))
         except KeyError as exc:
             print(f"error: {exc.args[0]}", file=sys.stderr)
             return 2
@@ -400,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     for path in written:
         print(path)
+    audit.record("export", f"command line ({getpass.getuser()})", args.clearance, views=[v for _, v in args.views],
+                 formats=formats, marking=[s.marking for s in snaps], files=[str(p) for p in written])
     return 0
 
 

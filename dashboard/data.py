@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import streamlit as st
 
 import geo
 from geo import Catalog, DataError, DisplayGeometry, FilterSpec
-from geo.changes import Changes, Entry, diff, fingerprints
+from geo.changes import Changes, Entry, cleared, diff, fingerprints
 
 _LAST_GOOD: dict[str, Catalog] = {}  # data source -> last catalog that validated (process-wide)
 _LOCK = threading.Lock()
@@ -50,6 +50,12 @@ class Loaded:
     problem: str | None
     version: str
     checked_at: dt.datetime
+    withheld: str | None = None  # the problem with every value quoted from the data withheld (``problem_for``)
+
+    def problem_for(self, sees_details: bool) -> str | None:
+        """The problem as a viewer may read it: validation messages quote the data's values, which may belong
+        to records above the viewer's clearance; others get where and what was expected, not what was found."""
+        return self.problem if sees_details else (self.withheld or self.problem)
 
 
 def _settings() -> tuple[str, str]:
@@ -92,23 +98,43 @@ def current() -> Loaded:
         return Loaded(result, None, version, now)
     with _LOCK:
         last = _LAST_GOOD.get(key)
-    return Loaded(last, str(result), version, now)
+    problems = result.problems if isinstance(result, geo.ValidationError) else None  # row values: withheld below
+    withheld = None
+    if problems:
+        shown = [replace(p, found="(value withheld: ask an administrator)") for p in problems if isinstance(p, geo.Problem)]
+        withheld = "\n".join(str(p) for p in shown) if shown else None
+    return Loaded(last, str(result), version, now, withheld)
 
 
-@st.cache_resource(max_entries=4)
+@st.cache_resource(max_entries=8)
+def _visible(version: str, clearance: str, _catalog: Catalog) -> Catalog:
+    return geo.visible(_catalog, clearance)
+
+
+def viewed(loaded: Loaded, clearance: str) -> Catalog | None:
+    """What a viewer of ``clearance`` may read of the loaded data (``geo.visible``), once per version and
+    clearance. Every page draws from this, never from the whole catalog: its version names the clearance, so the
+    caches and the map's data file below are the view's own."""
+    if loaded.catalog is None:
+        return None
+    return _visible(loaded.catalog.version, clearance, loaded.catalog)
+
+
+@st.cache_resource(max_entries=8)
 def display(version: str, _catalog: Catalog) -> DisplayGeometry:
     """Simplified outlines, once per data version (the catalog is identified by its version)."""
     return geo.display_geometry(_catalog)
 
 
-@st.cache_resource(max_entries=2)
+@st.cache_resource(max_entries=6)
 def map_version(version: str, _catalog: Catalog):
-    """The live map's model of a data version and the name of its data file (written once; the browser fetches
-    it once). Two entries: the last good version and the current one."""
+    """The live map's model of a view of a data version and the name of its data file (written once; the browser
+    fetches it once; the file route serves it only to viewers cleared for its highest marking). Six entries: the
+    last good version and the current one, at each of the three clearances."""
     from dashboard import live_map, map_model
 
     model = map_model.build_version(_catalog, display(version, _catalog))
-    return model, live_map.data_file(version, model.payload)
+    return model, live_map.data_file(version, model.payload, marking=geo.highest(_catalog.records["sensitivity"]))
 
 
 @st.cache_data(max_entries=512)
@@ -155,11 +181,14 @@ def changes_since(catalog: Catalog, since: dt.datetime) -> tuple[Changes, dt.dat
     source = _source(*_settings()).describe()
     with _LOCK:
         history = list(_HISTORY.get(source, []))
-    now_prints = next((h.prints for h in reversed(history) if h.version == catalog.version), None)
+    version, _, clearance = catalog.version.partition("~")  # a view (geo.visible) names its clearance
+    now_prints = next((h.prints for h in reversed(history) if h.version == version), None)
     if now_prints is None or not history:
         return Changes(), since
     older = [h for h in history if h.at <= since]
     base = older[-1] if older else history[0]  # no version that old: compare from the oldest one, and say so
+    if clearance:  # only what this viewer may hear of: records at or below the clearance, then and now
+        return diff(cleared(base.prints, clearance), cleared(now_prints, clearance)), since if older else base.at
     return diff(base.prints, now_prints), since if older else base.at
 
 

@@ -239,6 +239,7 @@ K_DECK_FILE = "v_deck_file"  # the deck prepared from the collected views, likew
 ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 
+
 def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
     """On a session's first run, put the link's state into the widgets' keys (once)."""
     ss = st.session_state

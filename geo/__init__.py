@@ -3,6 +3,7 @@
 The dashboard imports only from this facade. This package never imports streamlit or plotly.
 """
 
+from geo.access import highest, rank, visible
 from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_catalog
 from geo.errors import DatabaseError, DataError, DataFileError, Problem, ValidationError
 from geo.filters import FilterSpec, apply, date_unknown, mask, matching_ids, route_partners, standings
@@ -16,6 +17,7 @@ from geo.schema import (
     PRECISION_LABELS,
     REGIONS,
     ROUTES,
+    SENSITIVITIES,
     STATUS_LABELS,
     STATUSES,
     Instrument,
@@ -32,6 +34,7 @@ __all__ = [
     "PRECISION_LABELS",
     "REGIONS",
     "ROUTES",
+    "SENSITIVITIES",
     "STATE_LABELS",
     "STATUSES",
     "STATUS_LABELS",
@@ -59,14 +62,17 @@ __all__ = [
     "date_unknown",
     "display_geometry",
     "fold",
+    "highest",
     "known_facts",
     "label_point",
     "load_catalog",
     "mask",
     "matching_ids",
     "open_source",
+    "rank",
     "route_partners",
     "standings",
     "state_on",
     "validate",
+    "visible",
 ]

@@ -24,6 +24,7 @@ class Entry:
     digest: str
     name: str
     instrument: str
+    sensitivity: str = "public"  # who may hear of it: a change is listed only to viewers cleared for the record
 
 
 Fingerprints = Mapping[str, Entry]
@@ -57,8 +58,17 @@ def fingerprints(catalog: Catalog) -> dict[str, Entry]:
     out: dict[str, Entry] = {}
     for rec in catalog.records[cols].to_dict("records"):
         text = "\x1f".join(f"{c}={rec[c]!r}" for c in cols)
-        out[rec["id"]] = Entry(hashlib.blake2b(text.encode(), digest_size=10).hexdigest(), rec["name"], rec["instrument"])
+        out[rec["id"]] = Entry(hashlib.blake2b(text.encode(), digest_size=10).hexdigest(), rec["name"], rec["instrument"],
+                               str(rec.get("sensitivity") or ""))
     return out
+
+
+def cleared(prints: Fingerprints, clearance: str) -> dict[str, Entry]:
+    """The fingerprints a viewer of ``clearance`` may hear of (``geo.access.rank``)."""
+    from geo.access import rank
+
+    limit = rank(clearance)
+    return {i: e for i, e in prints.items() if rank(e.sensitivity) <= limit}
 
 
 def diff(old: Fingerprints, new: Fingerprints) -> Changes:

@@ -20,3 +20,11 @@ def data_dir(tmp_path: Path) -> Path:
 def catalog(data_dir: Path) -> Catalog:
     """The toy dataset loaded and validated."""
     return load_catalog(data_dir)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _audit_log_in_a_temporary_place(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The audit log of the app instances, command lines and pages the tests start (not the tester's home)."""
+    import os
+
+    os.environ.setdefault("BB_AUDIT_LOG", str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))

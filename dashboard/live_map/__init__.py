@@ -75,11 +75,13 @@ class Frame:
 
 @dataclass(frozen=True)
 class Asset:
-    """A file the app serves at /bb-assets/<name>: its bytes gzip-compressed, and its media type."""
+    """A file the app serves at /bb-assets/<name>: its bytes gzip-compressed, its media type and, for a map data
+    file, the highest marking of the records in it (the route serves it only to viewers cleared for that)."""
 
     gz: bytes
     media_type: str
     size: int  # uncompressed
+    marking: str | None = None
 
 
 _static: dict[str, Asset] = {}  # the map's and the table's scripts: built once per process
@@ -97,8 +99,8 @@ def atomic_write(path: Path, payload: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _asset(body: bytes, media_type: str) -> Asset:
-    return Asset(gzip.compress(body, compresslevel=6, mtime=0), media_type, len(body))
+def _asset(body: bytes, media_type: str, marking: str | None = None) -> Asset:
+    return Asset(gzip.compress(body, compresslevel=6, mtime=0), media_type, len(body), marking)
 
 
 def _hashed(stem: str, body: bytes, suffix: str) -> str:
@@ -121,7 +123,7 @@ def static_names() -> dict[str, str]:
     return orjson.loads(_static["names"].gz)
 
 
-def data_file(version: str, payload: dict) -> str:
+def data_file(version: str, payload: dict, marking: str = "public") -> str:
     """Keep a data version's map data (once) and return its file name.
 
     The name is a hash of the content: two data versions that draw the same map share one file, and the
@@ -133,7 +135,7 @@ def data_file(version: str, payload: dict) -> str:
             return name
     body = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY)
     name = _hashed("mapdata", body, ".json")
-    asset = _asset(body, "application/json")
+    asset = _asset(body, "application/json", marking)
     with _lock:
         _data[name] = asset
         _data.move_to_end(name)
@@ -145,10 +147,16 @@ def data_file(version: str, payload: dict) -> str:
     return name
 
 
-def latest_data() -> str | None:
-    """The newest map data file (what a page opened now will draw), if any."""
+def latest_data(clearance: str | None = None) -> str | None:
+    """The newest map data file (what a page opened now will draw), if any; with ``clearance``, the newest whose
+    marking it covers (``geo.rank``)."""
+    from geo import rank
+
     with _lock:
-        return next(reversed(_data), None)
+        for name in reversed(_data):
+            if clearance is None or rank(_data[name].marking) <= rank(clearance):
+                return name
+    return None
 
 
 def asset(name: str) -> Asset | None:

@@ -12,6 +12,8 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import (
+    access,
+    audit,
     briefing,
     data,
     details,
@@ -20,6 +22,7 @@ from dashboard import (
     settings,
     sidebar,
     state,
+    state_access,
     state_events,
     state_time,
     timebar,
@@ -67,14 +70,18 @@ def render_changes(catalog, names_of_records: dict[str, str]) -> None:
         st.caption("Only the first 20 of each kind are listed.")
 
 
-def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> None:
-    """Export the current view: briefing images and slides (rendered by Chromium) and the filtered data."""
+def render_export_panel(catalog, view: state.ViewState, map_view: MapView, records) -> None:
+    """Export the current view: briefing images and slides (rendered by Chromium) and the filtered data. Only the
+    viewer's part of the data is in ``catalog``; the banner carries the highest marking among the records
+    exported (never lower than the deployment's, BB_MARKING); every export is written to the audit log."""
     with st.expander("Export this view for a briefing"):
-        marking = os.environ.get("BB_MARKING", "PUBLIC")
+        floor = os.environ.get("BB_MARKING", "PUBLIC")
+        marking = access.export_marking(records["sensitivity"], floor, access.config())
         title = st.text_input("Title", value="Cooperation beyond EU borders", key="export_title")
         formats = st.multiselect("Formats", list(briefing.ALL_FORMATS), default=["png", "pptx", "csv"], key="export_formats")
-        st.caption(f"Marking: {md(marking)} (set per deployment with BB_MARKING). Images and slides need Chromium on the server; "
-                   "HTML is an interactive map file that works offline.")
+        st.caption(f"Marking: {md(marking)} (the highest among the records of this view, at least {md(floor)}, set per "
+                   "deployment with BB_MARKING). Images and slides need Chromium on the server; HTML is an interactive "
+                   "map file that works offline.")
         # the view as the user sees it: filters, selection, route outline and the camera they left the map at
         snap = briefing.Snapshot(view.spec, replace(map_view, changed=(), height=briefing.HEIGHT), title, marking)
         prepare, add = st.columns(2)
@@ -94,6 +101,9 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView) -> No
                         st.error(str(exc))
                 status.update(label=f"{len(files)} file(s) ready", state="complete")
             state.keep_prepared(state.K_EXPORT_FILES, made_for, files)
+            who = state_access.viewer()
+            audit.record("export", who.name, who.clearance, link=state.encode(view), formats=list(formats), marking=marking,
+                         records=len(records), title=title)
         for suffix, payload in state.prepared(state.K_EXPORT_FILES, made_for) or []:
             st.download_button(f"Download {suffix[1:].upper()}", payload, file_name=f"beyond-borders{suffix}", key=f"dl_{suffix}",
                                mime="text/html" if suffix == ".html" else None, on_click="ignore")
@@ -120,6 +130,9 @@ def render_deck(catalog) -> None:
                 return
             status.update(label="Deck ready", state="complete")
         state.keep_prepared(state.K_DECK_FILE, made_for, payload)
+        who = state_access.viewer()
+        audit.record("export", who.name, who.clearance, views=[s.spec.describe(None, {}) for s in snaps], formats=["pptx"],
+                     marking=[s.marking for s in snaps])
     payload = state.prepared(state.K_DECK_FILE, made_for)
     if payload is not None:
         st.download_button("Download the deck (PPTX)", payload, file_name="beyond-borders-deck.pptx", key="dl_deck", on_click="ignore")
@@ -158,7 +171,7 @@ def render_head(view: state.ViewState, records, names: dict[str, str]) -> None:
 
 def render() -> None:
     loaded = data.current()
-    catalog = loaded.catalog
+    catalog = data.viewed(loaded, state_access.viewer().clearance)
     assert catalog is not None  # app.py stops before pages when nothing can be shown
     view = state.current()
     spec = view.spec
@@ -227,7 +240,7 @@ def render() -> None:
         with st.expander("What changed", expanded=bool(recent)):
             render_changes(catalog, dict(zip(catalog.records["id"], catalog.records["name"], strict=True)))
 
-    render_export_panel(catalog, view, map_view)
+    render_export_panel(catalog, view, map_view, records)
 
     render_record_table(catalog, records, view, names, {"shown": map_state["shown"], "n": map_state["n"], "unknown": map_state["unknown"],
                                                         "selected": map_state["selected"], "data_name": data_name})

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import data, state, state_access
 from dashboard.figures import MapView, build_timeline
 from dashboard.safe import md
 from dashboard.vector_map import build_vector_map
@@ -14,7 +14,7 @@ from geo import INSTRUMENT_BY_KEY
 
 
 def render() -> None:
-    catalog = data.current().catalog
+    catalog = data.viewed(data.current(), state_access.viewer().clearance)
     assert catalog is not None
     view = state.current()
     names = catalog.partner_names()

@@ -5,24 +5,25 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data
+from dashboard import data, state_access
 from dashboard.safe import md
 from geo import INSTRUMENT_BY_KEY, INSTRUMENTS
 
 
 def render() -> None:
     loaded = data.current()
-    catalog = loaded.catalog
+    viewer = state_access.viewer()
+    catalog = data.viewed(loaded, viewer.clearance)
     assert catalog is not None
     st.title("Data & sources")
-    st.markdown(f"**Data version** `{catalog.version}`, loaded {catalog.loaded_at:%Y-%m-%d %H:%M:%S} UTC · "
+    st.markdown(f"**Data version** {md(catalog.version)}, loaded {catalog.loaded_at:%Y-%m-%d %H:%M:%S} UTC · "
                 f"checked {loaded.checked_at:%H:%M:%S} UTC")
     if loaded.problem:
-        st.error(f"The newest data failed validation; the last good version is shown.\n\n{md(loaded.problem)}")
+        st.error(f"The newest data failed validation; the last good version is shown.\n\n{md(loaded.problem_for(viewer.sees_details))}")
     else:
         st.success(f"Validation passed: 0 errors, {len(catalog.report.warnings)} warning(s).")
-        for w in catalog.report.warnings[:50]:
-            st.caption(str(w))
+        for w in catalog.report.warnings[:50]:  # the whole report only at the top clearance (geo.visible)
+            st.caption(md(str(w)))
     counts = catalog.records["instrument"].value_counts()
     st.dataframe(pd.DataFrame({"Instrument": [i.label for i in INSTRUMENTS], "Records": [int(counts.get(i.key, 0)) for i in INSTRUMENTS],
                                "File": [f"data/{i.file}" for i in INSTRUMENTS]}), hide_index=True)

@@ -6,12 +6,12 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import data, state, state_time
+from dashboard import data, state, state_access, state_time
 from dashboard.figures import build_timeline
 
 
 def render() -> None:
-    catalog = data.current().catalog
+    catalog = data.viewed(data.current(), state_access.viewer().clearance)
     assert catalog is not None
     view = state.current()
     names = catalog.partner_names()

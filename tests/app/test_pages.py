@@ -3,7 +3,9 @@ invalid link parameters and a broken data directory."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import re
 from pathlib import Path
@@ -521,3 +523,53 @@ def test_absurd_links_open_the_page_with_a_notice(toy: Path, query: dict[str, st
     at = run(query)  # run() asserts the page ran without an exception
     assert link_notice(at) is not None and "14 records" in captions(at)
     assert len(str(dict(at.query_params).get("sel", ""))) < 100
+
+
+@pytest.fixture
+def marked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The toy data plus a limited and a restricted liaison posting."""
+    tables = base_tables()
+    officer = tables["liaison_officers.csv"][0]
+    tables["liaison_officers.csv"] += [{**officer, "id": "lo-lim", "name": "FLO Limited", "sensitivity": "limited"},
+                                       {**officer, "id": "lo-res", "name": "FLO Restricted", "sensitivity": "restricted"}]
+    d = write_dataset(tmp_path / "marked", tables)
+    monkeypatch.setenv("BB_DATA_DIR", str(d))
+    return d
+
+
+@pytest.mark.parametrize("page", [None, "views/partner.py", "views/timeline.py", "views/sources.py"])
+def test_without_sign_in_only_public_records_are_served_and_the_page_says_why(marked: Path, page: str | None) -> None:
+    at = run({"country": "SRB", "q": "FLO"} if page else {"instruments": "liaison_officer"}, page=page)
+    assert any("sign-in is not configured" in shown(i.value) for i in at.info)
+    sent = json.dumps([e.proto.json for e in at.get("bidi_component")]) + " ".join(str(e) for e in at._tree)
+    assert "lo-lim" not in sent and "FLO Limited" not in sent and "lo-res" not in sent and "FLO Restricted" not in sent
+    if page is None:
+        assert map_ids(at) == {"lo-bel"}  # the map's own data file holds only the public posting
+        data = live_map.asset_bytes(live_map_args(at)["data_url"].rsplit("/", 1)[1]).decode()
+        assert "FLO Limited" not in data and "lo-res" not in data and "FLO Belgrade" in data
+        assert live_map.asset(live_map_args(at)["data_url"].rsplit("/", 1)[1]).marking == "public"
+
+
+def test_a_link_to_a_record_above_the_clearance_is_a_broken_link(marked: Path) -> None:
+    at = run({"sel": "lo-res"})
+    assert link_notice(at) is not None and "no such record" in link_notice(at)
+    assert "FLO Restricted" not in " ".join(str(e) for e in at._tree)
+
+
+def test_the_changes_panel_lists_only_records_the_viewer_may_read(marked: Path) -> None:
+    at = run({"instruments": "liaison_officer"})
+    add_liaison_officer(marked, "lo-secret", "FLO Secret")  # a new posting, restricted
+    path = marked / "liaison_officers.csv"
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert rows[-1]["id"] == "lo-secret"
+    rows[-1]["sensitivity"] = "restricted"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue())
+    add_liaison_officer(marked, "lo-open", "FLO Open")  # and a public one
+    at.run()
+    labels = [b.label for b in at.button]
+    assert any("FLO Open" in shown(lab) for lab in labels) and not any("Secret" in lab for lab in labels)
+    assert "lo-secret" not in json.dumps(live_map_args(at))

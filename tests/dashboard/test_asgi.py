@@ -68,3 +68,11 @@ def test_the_page_head_preloads_the_maps_module_and_newest_data(served) -> None:
     # anything but an HTML page passes untouched
     start, body = run_page([(b"content-type", b"application/javascript")], b"console.log('unchanged');")
     assert body == b"console.log('unchanged');"
+
+
+def test_a_data_file_above_the_requesters_clearance_is_not_found(served) -> None:
+    open_file = served.data_file("v~public", {"records": {"id": ["a"]}}, marking="public")
+    limited = served.data_file("v~limited", {"records": {"id": ["a", "secret"]}}, marking="limited")
+    assert asyncio.run(asgi.serve_asset(request(open_file))).status_code == 200
+    assert asyncio.run(asgi.serve_asset(request(limited))).status_code == 404  # no sign-in cookie: the lowest clearance
+    assert served.latest_data("public") == open_file and served.latest_data("limited") == limited

@@ -32,7 +32,8 @@ PRESET = "Western Balkans"
 @pytest.fixture(scope="module")
 def products(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("briefing")
-    code = main(["--preset", PRESET, "--formats", ",".join(ALL_FORMATS), "--out", str(out), "--marking", "LIMITED", "--title", "Morning briefing"])
+    code = main(["--preset", PRESET, "--formats", ",".join(ALL_FORMATS), "--out", str(out), "--marking", "LIMITED", "--title", "Morning briefing",
+                 "--clearance", "public"])
     assert code == 0
     return out
 
@@ -189,7 +190,9 @@ def test_html_opened_from_disk_draws_and_hovers_with_no_request(products: Path) 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "dashboard.briefing", *args], capture_output=True, text=True, env=os.environ | (env or {}), timeout=120)
+    clearance = () if "--clearance" in args else ("--clearance", "public")
+    return subprocess.run([sys.executable, "-m", "dashboard.briefing", *args, *clearance], capture_output=True, text=True,
+                          env=os.environ | (env or {}), timeout=120)
 
 
 def test_cli_rejects_an_unknown_preset(tmp_path: Path) -> None:

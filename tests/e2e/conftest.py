@@ -30,13 +30,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(env_extra: dict[str, str] | None = None, command: list[str] | None = None) -> tuple[subprocess.Popen, str]:
-    """Start the app (or ``command``, a Streamlit server command line) on a free port; wait until it is healthy."""
-    port = free_port()
+def start_app(env_extra: dict[str, str] | None = None, command: list[str] | None = None, port: int | None = None,
+              flags: list[str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start the app (or ``command``, a Streamlit server command line) on a free port (or ``port``), with more
+    Streamlit ``flags`` if given; wait until it is healthy."""
+    port = port or free_port()
     env = os.environ | {"PYTHONUNBUFFERED": "1"} | (env_extra or {})
     proc = subprocess.Popen(
         [*(command or [sys.executable, "-m", "dashboard.serve"]), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", *(flags or [])],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
