@@ -59,32 +59,38 @@ def partner_text(codes: Iterable[str], names: Mapping[str, str], limit: int | No
 
 
 def build_timeline(records: pd.DataFrame, as_of: dt.date | None, today: dt.date) -> go.Figure:
-    """A Gantt of agreements, operations, projects, postings and coordination-point activations (each
-    record's ``periods``, which already hold the activation periods)."""
+    """A Gantt of agreements, operations, projects, postings and coordination-point activations: each record's
+    spans (``geo.history``), solid where it is known to be in force and hatched where the sources leave it open
+    ("date unknown"). A span with no known first day is left out (no bar can say where it starts)."""
     rows = []
     for rec in records.to_dict("records"):
-        periods = rec["periods"]
-        for start, end in periods:
+        spans = rec.get("spans")
+        if spans is None:  # a catalog without histories: its periods, all in force
+            spans = tuple((start, end, State.IN) for start, end in rec["periods"])
+        for start, end, state in spans:
             if start is None:
                 continue
             rows.append({
                 "id": rec["id"], "name": plotly_text(rec["name"]), "instrument": INSTRUMENT_BY_KEY[rec["instrument"]].label,
                 "key": rec["instrument"], "start": start, "end": end or today, "open": end is None,
-                "status": STATUS_LABELS.get(rec["status"], rec["status"]),
+                "status": STATUS_LABELS.get(rec["status"], rec["status"]), "unknown": state is State.UNKNOWN,
             })
     fig = go.Figure()
     if rows:
         frame = pd.DataFrame(rows).sort_values(["key", "start"])
         labels = list(dict.fromkeys(frame["name"]))
-        for key, grp in frame.groupby("key", sort=False):
+        for (key, unknown), grp in frame.groupby(["key", "unknown"], sort=False):
             style = STYLES[str(key)]
             fig.add_trace(go.Bar(
                 y=grp["name"], base=pd.to_datetime(grp["start"]),
                 x=[(pd.Timestamp(e) - pd.Timestamp(s)).total_seconds() * 1000 + 86_400_000 for s, e in zip(grp["start"], grp["end"], strict=True)],
-                orientation="h", marker={"color": style.colour, "line": {"width": 0}},
-                name=INSTRUMENT_BY_KEY[str(key)].label, customdata=[[i] for i in grp["id"]],
-                hovertemplate="<b>%{y}</b><br>%{base|%Y-%m-%d} – %{x}<extra></extra>",
-                meta={"instrument": key},
+                orientation="h", marker={"color": style.colour, "line": {"width": 0},
+                                         **({"pattern": {"shape": "/", "fgcolor": style.colour, "bgcolor": "#FFFFFF"}} if unknown else {})},
+                opacity=0.55 if unknown else 1.0,
+                name=INSTRUMENT_BY_KEY[str(key)].label + (" (date unknown)" if unknown else ""), legendgroup=str(key),
+                customdata=[[i] for i in grp["id"]],
+                hovertemplate="<b>%{y}</b><br>%{base|%Y-%m-%d} – %{x}" + (" · date unknown" if unknown else "") + "<extra></extra>",
+                meta={"instrument": key, "unknown": bool(unknown)},
             ))
         fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], automargin=True)
     fig.update_xaxes(type="date")

@@ -25,8 +25,11 @@ def test_timeline_bars_and_as_of_marker(catalog: Catalog) -> None:
     cp = next(t for t in fig.data if t.meta["instrument"] == "coordination_point")
     assert len(cp.y) == 2  # one bar per activation
     assert any("as of 2021-06-15" in a.text for a in fig.layout.annotations)
-    names_drawn = {y for t in fig.data for y in t.y}
-    assert "WA MARRI Centre" not in names_drawn  # no known start: not drawn
+    marri = [(b, t.meta["unknown"]) for t in fig.data for y, b in zip(t.y, t.base, strict=True) if y == "WA MARRI Centre"]
+    # no known start: nothing drawn before the first day a source confirms it (its check day), then in force
+    assert marri and all(str(b)[:10] >= "2026-11-01" and not unknown for b, unknown in marri)
+    unknown = [t for t in fig.data if t.meta["unknown"]]
+    assert unknown and all(t.marker.pattern.shape == "/" for t in unknown)  # date unknown: hatched, in the legend
 
 
 def test_kpis_count_what_is_known_to_be_in_force(catalog: Catalog) -> None:
