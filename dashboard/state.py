@@ -224,7 +224,6 @@ K_DECK = "v_deck"  # briefing snapshots collected for one PowerPoint deck
 K_FRAMED = "v_framed_spec"  # the filter the map was last framed on: a new filter frames its result once
 K_BOUNDS = "v_frame_bounds"  # the bounds of the last frame request, when it was a result (None: centre and zoom)
 K_THEME = "v_theme"
-K_TIME = "w_time"  # the as-of slider under the map
 K_PLAYING, K_LAST_STEP = "v_playing", "v_last_step"  # time playback: on, and when it last stepped (monotonic s)
 K_KIOSK, K_KIOSK_AT, K_KIOSK_NEXT = "w_kiosk", "v_kiosk_at", "v_kiosk_next"  # kiosk cycle: seconds, last change, next preset
 # The partner page's country box. A fixed key is the widget's identity: without one, Streamlit derives the

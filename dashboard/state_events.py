@@ -7,16 +7,19 @@ before use: a forged or stale message changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 
 import streamlit as st
 
+from dashboard import state_time
 from dashboard.state import K_FRAMED, K_PENDING_FRAME, K_REGIONS, apply_preset, is_new_event, note_camera, select
 
 
-def map_event(key: str, known: Callable[[str], bool]) -> None:
+def map_event(key: str, known: Callable[[str], bool], days: Sequence[dt.date] = ()) -> None:
     """Callback of the live map (runs before the page does): a click selects its record, a move of the
-    user's is remembered for the link. Event values from the browser are checked before use."""
+    user's is remembered for the link, the time bar sets the as-of day or starts and stops playback (``days``:
+    its steps). Event values from the browser are checked before use."""
     try:
         event = st.session_state[key]["event"]
     except (KeyError, TypeError):
@@ -25,6 +28,13 @@ def map_event(key: str, known: Callable[[str], bool]) -> None:
         return
     if event.get("kind") == "click" and isinstance(event.get("id"), str) and known(event["id"][:200]):
         select(event["id"])  # a click opens the details; the camera stays where the user put it
+    elif event.get("kind") == "asof" and isinstance(event.get("day"), str):
+        chosen = next((d for d in days if d.isoformat() == event["day"]), None)  # only a step of the bar
+        if chosen is not None:
+            state_time.time_moved(chosen)
+    elif event.get("kind") in ("play", "pause") and days:
+        if (event["kind"] == "play") != state_time.is_playing():
+            state_time.toggle_play(list(days))
     elif event.get("kind") == "view":
         center, zoom = event.get("center"), event.get("zoom")
         if (isinstance(center, list) and len(center) == 2 and all(isinstance(v, int | float) for v in center)

@@ -11,20 +11,22 @@ import time
 
 import streamlit as st
 
-from dashboard.state import K_ASOF, K_ASOF_ON, K_KIOSK_AT, K_KIOSK_NEXT, K_LAST_STEP, K_PLAYING, K_TIME
+from dashboard.state import K_ASOF, K_ASOF_ON, K_KIOSK_AT, K_KIOSK_NEXT, K_LAST_STEP, K_PLAYING
 
 
-def sync_time_slider(days: list[dt.date]) -> None:
-    """Show the as-of day on the slider (the step at or before it; the last step when no day is set)."""
+def step_shown(days: list[dt.date]) -> int:
+    """The time bar's position: the step at or before the as-of day; the last step (today) when no day is set."""
     ss = st.session_state
     asof = ss.get(K_ASOF) if ss.get(K_ASOF_ON) else None
-    ss[K_TIME] = days[-1] if asof is None else max((d for d in days if d <= asof), default=days[0])
+    if asof is None:
+        return len(days) - 1
+    return max((n for n, d in enumerate(days) if d <= asof), default=0)
 
 
-def time_slider_moved() -> None:
-    """Callback of the slider: the chosen step becomes the as-of day; a drag stops playback."""
+def time_moved(day: dt.date) -> None:
+    """The user moved the time bar: the chosen step becomes the as-of day, and playback stops."""
     ss = st.session_state
-    ss[K_ASOF_ON], ss[K_ASOF], ss[K_PLAYING] = True, ss[K_TIME], False
+    ss[K_ASOF_ON], ss[K_ASOF], ss[K_PLAYING] = True, day, False
 
 
 def is_playing() -> bool:

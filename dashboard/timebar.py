@@ -36,19 +36,15 @@ def steps(catalog: Catalog, today: dt.date) -> list[dt.date]:
     return [*out, today]
 
 
-def render_time_bar(catalog: Catalog, today: dt.date, where=st) -> None:
-    """The as-of slider and its Play/Pause button (one row under the map)."""
+def time_state(catalog: Catalog, today: dt.date) -> tuple[list[dt.date], dict]:
+    """The steps and what the map's time bar shows (it is drawn by the map, under it: ``dashboard.live_map``):
+    the steps as ISO days, the step in use, and whether it plays. While it plays the timer below steps it."""
     days = steps(catalog, today)
-    state_time.sync_time_slider(days)
-    play, slider = where.columns([1, 7], vertical_alignment="center")
     playing = state_time.is_playing()
-    play.button("⏸ Pause" if playing else "▶ Play", key="time_play", on_click=state_time.toggle_play, args=(days,),
-                width="stretch", help="Step the as-of day through the history, half a year every "
-                                      f"{STEP_SECONDS:g} s; the map, the figures and the table follow")
-    slider.select_slider("As of (drag, or press Play)", options=days, key=state.K_TIME, format_func=lambda d: d.isoformat(),
-                         on_change=state_time.time_slider_moved, label_visibility="collapsed")
     if playing:  # the timer runs only while it plays (an idle page sends nothing)
         _advance(days)
+    return days, {"days": [d.isoformat() for d in days], "step": state_time.step_shown(days), "playing": playing,
+                  "every": STEP_SECONDS}
 
 
 @st.fragment(run_every=STEP_SECONDS)

@@ -193,15 +193,16 @@ def _mount(kind: str):
 
 
 def live_map(state: dict, data_name: str, frame: Frame, height: int, key: str, *, on_event: Callable[[], None],
-             theme: str = "light", basemap: str | None = None, fill_viewport: bool = False):
-    """Draw (or update) the live map. Its events reach ``on_event`` (read them with ``event_of``).
+             time: dict | None = None, theme: str = "light", basemap: str | None = None, fill_viewport: bool = False):
+    """Draw (or update) the live map and its time bar. Its events reach ``on_event`` (read them with
+    ``value_of(…, "event")``): clicks, the user's camera, and the time bar's day, play and pause.
 
+    ``time``: the time bar's steps (ISO days), the step in use and whether it plays (``dashboard.timebar``).
     ``fill_viewport``: the map grows to the bottom of the browser window (presentation mode on a wall screen).
     """
     full = {**state, "theme": theme, "basemap": basemap or ""}
-    data = {"module": url(static_names()["map"]), "entry": "render",
+    data = {"module": url(static_names()["map"]), "entry": "render", "time": time,
             "data_url": url(data_name), "state": full, "height": height, "fill_viewport": fill_viewport,
-            "below": 64 if fill_viewport else 0,  # a wall screen keeps the time slider under the map in view
             "frame": {"seq": frame.seq, "center": list(frame.center), "zoom": frame.zoom,
                       "bounds": list(frame.bounds) if frame.bounds else None},
             "state_key": state_key(full)}

@@ -55,6 +55,14 @@ const CSS = `
 #chooser button:hover, #chooser button:focus { background: rgba(0,114,178,.18); outline: none; }
 #chooser .inst { opacity: .7; font-size: 11px; margin-left: auto; padding-left: 8px; }
 #notice { display: none; position: absolute; inset: 0; padding: 1rem; color: #8a1c1c; background: #fff; }
+.timebar { display: flex; align-items: center; gap: 10px; padding: 5px 8px; background: var(--panel); border-top: 1px solid rgba(128,128,128,.35); }
+.timebar button { flex: none; min-width: 92px; padding: 4px 10px; border-radius: 6px; border: 1px solid rgba(128,128,128,.5);
+                  background: var(--panel); color: var(--text); font: 600 14px "Source Sans Pro", "DejaVu Sans", sans-serif; cursor: pointer; }
+.timebar button:focus-visible, .timebar input:focus-visible { outline: 2px solid #0072B2; outline-offset: 1px; }
+.timebar input { flex: 1; accent-color: #0072B2; }
+.timebar output { flex: none; min-width: 86px; text-align: right; font: 600 13px "DejaVu Sans Mono", monospace; }
+.timebar[hidden] { display: none; }
+.present .timebar button, .present .timebar output { font-size: 16px; }
 .basemap-note { position: absolute; right: 8px; bottom: 4px; font-size: 10px; color: #333; background: rgba(255,255,255,.7); padding: 0 4px; }
 `;
 
@@ -234,6 +242,17 @@ class LiveMap {
     this.labelsEl = this.el("div", "overlay");
     this.labelsEl.setAttribute("aria-hidden", "true");
     this.zoomEl = this.el("div", "zoom");
+    this.timeEl = document.createElement("div");
+    this.timeEl.className = "timebar";
+    this.timeEl.hidden = true;
+    this.root.appendChild(this.timeEl);
+    this.playEl = document.createElement("button");
+    this.playEl.type = "button";
+    this.rangeEl = document.createElement("input");
+    this.rangeEl.type = "range"; this.rangeEl.min = "0"; this.rangeEl.step = "1";
+    this.rangeEl.setAttribute("aria-label", "As of: drag to a day, or press Play");
+    this.dayEl = document.createElement("output");
+    [this.playEl, this.rangeEl, this.dayEl].forEach((e) => this.timeEl.appendChild(e));
     this.legendEl = this.el("div", "", "legend");
     this.legendEl.setAttribute("role", "group");
     this.legendEl.setAttribute("aria-label", "Legend: press an entry to hide or show that layer");
@@ -260,6 +279,7 @@ class LiveMap {
     this.labelFrame = null; this.hoverFrame = null; this.hoverPoint = null;
     this.measure = document.createElement("canvas").getContext("2d"); this.widthCache = {};
     this.bindEvents();
+    this.bindTime();
     window.addEventListener("resize", () => { if (this.args) { this.resize(this.args); } });
   }
 
@@ -280,8 +300,39 @@ class LiveMap {
     if (this.trigger) { this.trigger("event", Object.assign({ token: Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 8) }, value)); }
   }
 
+  // --- the time bar (kepler.gl-style playback over the as-of day; the app steps it while it plays) ---------
+  bindTime() {
+    this.timeDragging = false;
+    this.rangeEl.addEventListener("pointerdown", () => { this.timeDragging = true; });
+    this.rangeEl.addEventListener("pointerup", () => { this.timeDragging = false; });
+    this.rangeEl.addEventListener("input", () => { this.dayEl.textContent = this.timeDays[+this.rangeEl.value] || ""; });
+    this.rangeEl.addEventListener("change", () => {
+      this.timeDragging = false;
+      const day = this.timeDays[+this.rangeEl.value];
+      if (day) { this.post({ kind: "asof", day: day }); }
+    });
+    this.playEl.addEventListener("click", () => this.post({ kind: this.timePlaying ? "pause" : "play" }));
+  }
+
+  renderTime(t) {
+    this.timeEl.hidden = !t || !t.days || !t.days.length;
+    if (this.timeEl.hidden) { return; }
+    this.timeDays = t.days;
+    this.timePlaying = !!t.playing;
+    this.playEl.textContent = t.playing ? "⏸ Pause" : "▶ Play";
+    this.playEl.title = t.playing ? "Stop stepping through time" :
+      "Step the as-of day through the history, one step every " + t.every + " s: the map, the figures and the table follow";
+    this.rangeEl.max = String(t.days.length - 1);
+    if (!this.timeDragging) {
+      this.rangeEl.value = String(t.step);
+      this.dayEl.textContent = t.days[t.step];
+    }
+    this.root.dataset.timeStep = String(t.step);
+  }
+
   update(a) {
     this.root.classList.toggle("present", !!a.fill_viewport);
+    this.renderTime(a.time);
     this.resize(a);
     const dataReady = loadData(a.data_url);
     this.queue = this.queue.then(() => dataReady)
@@ -299,7 +350,7 @@ class LiveMap {
     if (!a.fill_viewport) { return a.height; }
     const top = this.box.getBoundingClientRect().top + window.scrollY;
     // what comes under it on a wall screen (the time slider) stays above the fold too
-    return Math.max(320, Math.floor(window.innerHeight - top - this.legendEl.offsetHeight - (a.below || 0) - 8));
+    return Math.max(320, Math.floor(window.innerHeight - top - this.legendEl.offsetHeight - this.timeEl.offsetHeight - 8));
   }
 
   resize(a) {

@@ -214,14 +214,15 @@ def render() -> None:
     head = st.container()
     # a wall screen gives the map the width: the side column only holds a picked record's details
     left, right = st.columns([6, 1] if view.present else [4, 1.25])
+    days, time_bar = timebar.time_state(catalog, dt.date.today())
     with left:
         live_map.live_map(map_state, data_name, Frame(state.frame_seq(), view.center, view.zoom, state.current_bounds()),
-                 map_view.height, key=MAP_KEY, on_event=partial(state_events.map_event, MAP_KEY, lambda rid: rid in model.index),
+                 map_view.height, key=MAP_KEY, time=time_bar,
+                 on_event=partial(state_events.map_event, MAP_KEY, lambda rid: rid in model.index, days),
                  theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style), fill_viewport=view.present)
     with head:
         render_head(view, records, names)
     with left:
-        timebar.render_time_bar(catalog, dt.date.today())
         unplaced = int((~records["located"] & (records["partners"].map(len) == 0)).sum()) if not records.empty else 0
         if unplaced:
             st.caption(f"{unplaced} of the {len(records)} records have no place on the map (no partner country and no site): "

@@ -573,3 +573,18 @@ def test_the_changes_panel_lists_only_records_the_viewer_may_read(marked: Path) 
     labels = [b.label for b in at.button]
     assert any("FLO Open" in shown(lab) for lab in labels) and not any("Secret" in lab for lab in labels)
     assert "lo-secret" not in json.dumps(live_map_args(at))
+
+
+def test_the_maps_time_bar_sets_the_day_and_plays(toy: Path) -> None:
+    at = run()
+    bar = live_map_args(at)["time"]
+    assert bar["days"][-1] == dt.date.today().isoformat() and bar["step"] == len(bar["days"]) - 1 and not bar["playing"]
+    day = bar["days"][1]
+    component_event(at, "map", "event", {"kind": "asof", "day": day, "token": "t1"})
+    assert at.query_params["asof"] in (day, [day]) and live_map_args(at)["time"]["step"] == 1
+    component_event(at, "map", "event", {"kind": "asof", "day": "1999-12-31", "token": "t2"})  # not a step of the bar
+    assert at.query_params["asof"] in (day, [day])
+    component_event(at, "map", "event", {"kind": "play", "token": "t3"})
+    assert live_map_args(at)["time"]["playing"] is True
+    component_event(at, "map", "event", {"kind": "pause", "token": "t4"})
+    assert live_map_args(at)["time"]["playing"] is False
