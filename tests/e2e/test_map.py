@@ -168,8 +168,9 @@ def test_dark_theme_renders_map_and_page(page, app_url: str) -> None:
     assert frame.evaluate("() => window.bbDebug.state().theme") == "dark"
     assert frame.evaluate("() => window.bbDebug.water()") == "#0E1117"
     assert frame.evaluate("() => window.bbDebug.pixels('#0E1117')") > 10_000  # the dark sea is painted
-    background = page.evaluate("() => getComputedStyle(document.querySelector('[data-testid=stAppViewContainer]')).backgroundColor")
-    assert background == "rgb(14, 17, 23)"
+    # the page's dark style sheet is an element of its own: wait for it to apply
+    page.wait_for_function("() => getComputedStyle(document.querySelector('[data-testid=stAppViewContainer]')).backgroundColor"
+                           " === 'rgb(14, 17, 23)'", timeout=20_000)
     assert "theme=dark" in page.url
     before = draw_seq(frame)
     page.get_by_text("Region presets").click()
