@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from dashboard import settings
 from geo import SENSITIVITIES
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def _config_at(path: str, mtime: float) -> AccessConfig:
 def config() -> AccessConfig:
     """The deployment's access file (``BB_ACCESS_FILE``, default ``config/access.toml``). A missing or broken file is
     logged and grants no clearance above the lowest to anyone: the safe reading."""
-    path = Path(os.environ.get("BB_ACCESS_FILE") or DEFAULT_FILE)
+    path = Path(settings.access_file() or DEFAULT_FILE)
     try:
         return _config_at(str(path), path.stat().st_mtime)
     except (OSError, ValueError, tomllib.TOMLDecodeError) as exc:

@@ -15,12 +15,14 @@ import os
 import threading
 from pathlib import Path
 
+from dashboard import settings
+
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 
 
 def path() -> Path:
-    raw = os.environ.get("BB_AUDIT_LOG", "").strip()
+    raw = settings.audit_log()
     return Path(raw) if raw else Path.home() / ".local" / "state" / "beyond-borders" / "audit.jsonl"
 
 

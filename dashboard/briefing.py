@@ -25,7 +25,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 
 import geo
-from dashboard import access, audit, map_model
+from dashboard import access, audit, map_model, settings
 from dashboard.figures import MapView
 from dashboard.offline_html import offline_html
 from dashboard.state import decode
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default="png,pptx,csv", help=f"comma-separated, from {','.join(ALL_FORMATS)}")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--title", help="title on the products")
-    parser.add_argument("--marking", default=os.environ.get("BB_MARKING", "PUBLIC"),
+    parser.add_argument("--marking", default=settings.marking(),
                         help="the lowest classification marking of the products (default BB_MARKING or PUBLIC); a product "
                              "with records marked higher carries their marking")
     parser.add_argument("--clearance", required=True, choices=list(geo.SENSITIVITIES),

@@ -83,3 +83,18 @@ def basemap_host(style: str) -> str | None:
     """Where an online basemap sends the browser (for the notice on the map), or None when offline."""
     url = basemap_url(style)
     return urlparse(url).netloc if url else None
+
+
+def marking() -> str:
+    """The deployment's lowest export marking (``BB_MARKING``, default PUBLIC)."""
+    return os.environ.get("BB_MARKING", "").strip() or "PUBLIC"
+
+
+def access_file() -> str | None:
+    """The access file (``BB_ACCESS_FILE``); None: the repository's ``config/access.toml``."""
+    return os.environ.get("BB_ACCESS_FILE", "").strip() or None
+
+
+def audit_log() -> str | None:
+    """The audit log (``BB_AUDIT_LOG``); None: ``~/.local/state/beyond-borders/audit.jsonl``."""
+    return os.environ.get("BB_AUDIT_LOG", "").strip() or None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import tempfile
 from dataclasses import replace
 from functools import partial
@@ -75,7 +74,7 @@ def render_export_panel(catalog, view: state.ViewState, map_view: MapView, recor
     viewer's part of the data is in ``catalog``; the banner carries the highest marking among the records
     exported (never lower than the deployment's, BB_MARKING); every export is written to the audit log."""
     with st.expander("Export this view for a briefing"):
-        floor = os.environ.get("BB_MARKING", "PUBLIC")
+        floor = settings.marking()
         marking = access.export_marking(records["sensitivity"], floor, access.config())
         title = st.text_input("Title", value="Cooperation beyond EU borders", key="export_title")
         formats = st.multiselect("Formats", list(briefing.ALL_FORMATS), default=["png", "pptx", "csv"], key="export_formats")
