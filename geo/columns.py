@@ -63,8 +63,63 @@ def bools(values: Array) -> np.ndarray:
     return np.asarray(values.fill_null(False).to_numpy(), dtype=bool)
 
 
+def _chunks(values: Array) -> list[pa.Array]:
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    return [c.fill_null("") if c.null_count else c for c in chunks]
+
+
+def _offsets(chunk: pa.Array) -> np.ndarray:
+    """Where each cell of a string array starts and ends in its data buffer (n + 1 positions)."""
+    return np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4).astype(np.int64)
+
+
+def lengths(values: Array) -> np.ndarray:
+    """The length of every cell in bytes (read from the offsets, no copy)."""
+    parts = [np.diff(_offsets(c)) for c in _chunks(values) if len(c)]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 def empty(values: Array) -> np.ndarray:
-    return bools(pc.equal(pc.utf8_length(values), 0))
+    return lengths(values) == 0
+
+
+def leading_bytes(values: Array, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``width`` bytes of every cell (zero after its end) as an (n, width) matrix, and the lengths."""
+    mats, lens = [], []
+    for chunk in _chunks(values):
+        if not len(chunk):
+            continue
+        offs = _offsets(chunk)
+        buffer = chunk.buffers()[2]
+        data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None and buffer.size else np.zeros(1, np.uint8)
+        size = np.diff(offs)
+        at = np.minimum(offs[:-1, None] + np.arange(width), len(data) - 1)
+        mats.append(np.where(np.arange(width) < size[:, None], data[at], 0).astype(np.uint8))
+        lens.append(size)
+    if not mats:
+        return np.zeros((0, width), np.uint8), np.zeros(0, np.int64)
+    return np.concatenate(mats), np.concatenate(lens)
+
+
+def group_ids(columns: list[Array]) -> np.ndarray:
+    """Per row, a number for its cells in ``columns``: 0 for the first distinct combination met, 1 for the next…"""
+    ids: np.ndarray | None = None
+    for values in columns:
+        distinct = pc.unique(values)
+        these = np.asarray(pc.index_in(values, distinct).to_numpy(), dtype=np.int64)
+        if ids is not None:
+            combined = pa.array(ids * (len(distinct) + 1) + these)
+            these = np.asarray(pc.index_in(combined, pc.unique(combined)).to_numpy(), dtype=np.int64)
+        ids = these
+    return ids if ids is not None else np.zeros(0, np.int64)
+
+
+def first_rows(ids: np.ndarray) -> np.ndarray:
+    """Per row, the position of the first row of its group (groups numbered in order of first appearance)."""
+    if not len(ids):
+        return ids
+    seen = np.maximum.accumulate(np.concatenate([[-1], ids[:-1]]))
+    return np.flatnonzero(ids > seen)[ids]
 
 
 def _fallback(values: Array, rows: np.ndarray, parse: Callable[[str], object]) -> list[tuple[int, object]]:
@@ -79,16 +134,6 @@ def _fallback(values: Array, rows: np.ndarray, parse: Callable[[str], object]) -
     return out
 
 
-def _ints(values: Array) -> np.ndarray:
-    return np.asarray(pc.cast(pc.if_else(pc.equal(values, ""), "0", values), pa.int64()).to_numpy())
-
-
-def _groups(values: Array, pattern: str, names: tuple[str, ...]) -> tuple[np.ndarray, list[Array]]:
-    """Rows matching ``pattern`` and each named group's text ("" where it did not take part)."""
-    parts = pc.extract_regex(values, pattern)
-    return bools(parts.is_valid()), [pc.struct_field(parts, [k]).fill_null("") for k in range(len(names))]
-
-
 def _months(year: np.ndarray, month: np.ndarray) -> np.ndarray:
     """Months since 1970-01 (month 13 is January of the next year)."""
     return (year - EPOCH_YEAR) * 12 + (month - 1)
@@ -101,6 +146,27 @@ def _day_of(months: np.ndarray) -> np.ndarray:
 
 def _month_days(months: np.ndarray) -> np.ndarray:
     return (_day_of(months + 1) - _day_of(months)).astype(np.int64)
+
+
+def _digits(mat: np.ndarray, first: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The number written at bytes [first, first + count) of each row, and whether they are all ASCII digits."""
+    part = mat[:, first:first + count].astype(np.int64) - ord("0")
+    return (part * 10 ** np.arange(count - 1, -1, -1)).sum(axis=1), ((part >= 0) & (part <= 9)).all(axis=1)
+
+
+def _ymd(values: Array, widths: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    """Cells written YYYY, YYYY-MM or YYYY-MM-DD in ASCII (of the byte ``widths`` allowed): which are, the year, the
+    month and the day (0 where absent), and whether month and day are given."""
+    mat, size = leading_bytes(values, 10)
+    year, ok_y = _digits(mat, 0, 4)
+    month, ok_m = _digits(mat, 5, 2)
+    day, ok_d = _digits(mat, 8, 2)
+    dash = ord("-")
+    form = np.isin(size, widths) & ok_y
+    form &= (size < 7) | ((mat[:, 4] == dash) & ok_m)
+    form &= (size < 10) | ((mat[:, 7] == dash) & ok_d)
+    has_month, has_day = size >= 7, size >= 10
+    return form, year, np.where(has_month, month, 0), np.where(has_day, day, 0), has_month, has_day
 
 
 @dataclass(frozen=True)
@@ -122,13 +188,11 @@ def parse_dates(values: Array) -> Dates:
     """``PartialDate.parse`` of every cell (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``)."""
     n = len(values)
     blank = empty(values)
-    matched, (ys, ms, ds) = _groups(values, r"^(?P<y>[0-9]{4})(?:-(?P<m>[0-9]{2})(?:-(?P<d>[0-9]{2}))?)?$", ("y", "m", "d"))
-    year, month, day = _ints(ys), _ints(ms), _ints(ds)
-    has_month, has_day = ~empty(ms), ~empty(ds)
+    matched, year, month, day, has_month, has_day = _ymd(values, (4, 7, 10))
     # Year 0 is no calendar year: left to the per-cell rule, like every cell the pattern does not cover.
     plain = matched & (year >= 1) & (~has_month | ((month >= 1) & (month <= 12))) & (~has_day | (day >= 1))
     first, last = np.full(n, NAT), np.full(n, NAT)
-    y, m, d = year[plain], np.where(has_month, month, 0)[plain], np.where(has_day, day, 0)[plain]
+    y, m, d = year[plain], month[plain], day[plain]
     first_month, last_month = _months(y, np.where(m == 0, 1, m)), _months(y, np.where(m == 0, 12, m))
     ok_day = (d == 0) | (d <= _month_days(first_month))
     start = _day_of(first_month) + np.maximum(d, 1) - 1
@@ -152,8 +216,7 @@ def parse_dates(values: Array) -> Dates:
 def parse_days(values: Array) -> tuple[np.ndarray, np.ndarray]:
     """``date.fromisoformat`` of every cell: (day or NaT, readable)."""
     n = len(values)
-    matched, groups = _groups(values, r"^(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})$", ("y", "m", "d"))
-    year, month, day = (_ints(g) for g in groups)
+    matched, year, month, day, _, _ = _ymd(values, (10,))
     plain = matched & (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
     out = np.full(n, NAT)
     months = _months(year[plain], month[plain])

@@ -93,10 +93,13 @@ def check_text(value: str, url: bool = False) -> tuple[str, str] | None:
     return None
 
 
+# Sources that pass for certain: printable ASCII without markup characters, URLs of URL_PATTERN's form apart.
+_HOST = r"[!$-.0-;=@-Z\[\\\]^_a-z{|}~]"  # printable ASCII but / ? # < > " `
+_SAFE_URL = rf"https?://{_HOST}+\.{_HOST}+(?:[/?#][!#-;=?-_a-~]*)?"  # the path: printable ASCII but < > " `
+_SAFE_URLS = rf"^{_SAFE_URL}(?: +{_SAFE_URL})*$"
 # Superset of MARKUP and CONTROL in RE2 syntax: the characters that start them, script/data URL prefixes, and
 # the non-ASCII letters that ignore-case matching treats as ASCII ones (ſ, K, İ, ı).
 _SUSPECT_TEXT = r"[<&\x00-\x1f\x{7f}-\x{9f}\x{202a}-\x{202e}\x{2066}-\x{2069}\x{17f}\x{212a}\x{130}\x{131}]|(?i:script|data:)"
-_PLAIN_ASCII = r"^[\x21-\x7e ]*$"
 
 
 # --- one cell ---------------------------------------------------------------------------------------------
@@ -210,9 +213,7 @@ def suspects(table: RawTable, col: Column, ctx: Context) -> np.ndarray:
     if kind is Kind.TEXT:
         out = bools(pc.match_substring_regex(values, _SUSPECT_TEXT))
     elif kind is Kind.URLS:
-        odd = ~bools(pc.match_substring_regex(values, _PLAIN_ASCII)) | bools(pc.match_substring_regex(values, r'[<>"`]'))
-        items = split_items(values, " ")
-        out = odd | _rows_of(items.parents, ~bools(pc.match_substring_regex(items.items, URL_PATTERN.pattern)), n)
+        out = ~bools(pc.match_substring_regex(values, _SAFE_URLS))
     elif kind is Kind.DATE:
         out = table.memo(("dates", col.name), lambda: parse_dates(values)).bad
     elif kind is Kind.DAY:

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo import geometry
-from geo.columns import bools, empty, parse_dates
+from geo.columns import bools, empty, first_rows, group_ids, parse_dates
 from geo.errors import Problem
 from geo.io import RawTable, read_table
 from geo.places import check_basemap, location_rules, outlines
@@ -132,20 +131,16 @@ def _text(table: RawTable, name: str, picked: np.ndarray) -> list[str]:
     return table.column(name).take(pa.array(picked, pa.int64())).to_pylist() if len(picked) else []
 
 
-def _first_of_each(keys: list[pa.ChunkedArray]) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the position of the first row with the same key cells, and the group number of its key."""
-    if not keys or len(keys[0]) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    codes, _ = pd.MultiIndex.from_arrays([pd.Index(k.to_pandas()) for k in keys]).factorize()
-    _, first = np.unique(codes, return_index=True)
-    return first[np.searchsorted(np.unique(codes), codes)], codes
+def _first_of_each(keys: list[pa.ChunkedArray]) -> np.ndarray:
+    """Per row, the position of the first row with the same key cells."""
+    return first_rows(group_ids(keys))
 
 
 def partner_code_rules(partners: RawTable) -> tuple[list[Problem], pa.Array]:
     """Partner codes well formed and each once; returns the problems and every code listed."""
     codes = partners.column("code")
     bad = ~empty(codes) & ~bools(pc.match_substring_regex(codes, CODE_PATTERN.pattern))
-    first, _ = _first_of_each([codes])
+    first = _first_of_each([codes])
     again = first != np.arange(len(codes))
     keyed: Keyed = []
     for k, code in zip(np.flatnonzero(bad).tolist(), _text(partners, "code", np.flatnonzero(bad)), strict=True):
@@ -165,7 +160,7 @@ def id_rules(tables: list[RawTable]) -> tuple[list[Problem], pa.Array]:
     pos = np.concatenate([np.arange(len(t)) for t in tables])
     used = ~empty(ids)
     bad = used & ~bools(pc.match_substring_regex(ids, ID_PATTERN.pattern))
-    first, _ = _first_of_each([ids])
+    first = _first_of_each([ids])
     again = used & (first != np.arange(len(ids)))
     keyed: Keyed = []
     for k in np.flatnonzero(bad | again).tolist():
@@ -183,7 +178,7 @@ def id_rules(tables: list[RawTable]) -> tuple[list[Problem], pa.Array]:
 def duplicate_rows(table: RawTable, key: tuple[str, ...], column: str, expected: str) -> list[Problem]:
     """A row repeating an earlier row's ``key`` cells: an error naming the earlier row."""
     cols = [table.column(c) for c in key]
-    first, _ = _first_of_each(cols)
+    first = _first_of_each(cols)
     some = np.zeros(len(table), dtype=bool)
     for c in cols:
         some |= ~empty(c)
@@ -230,7 +225,7 @@ def record_starts(tables: list[RawTable]) -> tuple[pa.Array, np.ndarray, np.ndar
     readable = np.concatenate([s.ok for s in starts])
     where = np.concatenate([np.stack([np.full(len(t), n), np.arange(len(t))], axis=1) for n, t in enumerate(tables)])[readable]
     ids = pa.chunked_array([c for t in tables for c in t.column("id").chunks], pa.string()).filter(pa.array(readable))
-    first, _ = _first_of_each([ids])
+    first = _first_of_each([ids])
     once = first == np.arange(len(ids))
     return ids.filter(pa.array(once)).combine_chunks(), np.concatenate([s.first for s in starts])[readable][once], where[once]
 

@@ -80,3 +80,72 @@ def test_column_wise_rules_find_what_the_per_row_rules_find(edits: list) -> None
 
 def test_the_reference_agrees_on_the_shipped_data() -> None:
     assert geo.validate(geo.settings.DEFAULT_DATA_DIR).problems == reference.validate(geo.settings.DEFAULT_DATA_DIR)
+
+
+# --- the column-wise parsers agree with the per-cell ones -------------------------------------------------
+
+import datetime as dt  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+from geo import columns  # noqa: E402
+from geo.schema import PartialDate, split_list  # noqa: E402
+
+date_like = st.one_of(
+    st.from_regex(r"\A[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?\Z"),
+    st.sampled_from(["", "2009", "2024-02-29", "2023-02-29", "0000", "0001-01", "9999-12-31", "٢٠٠٩", "2009-1", " 2009", "20261101",
+                     "2026-W01-1", "1_0", "nan", "-1.5e3", ".5", "1e999", "+3", "4.", "١٫٥"]),
+    st.text(alphabet="0123456789-.eE+_ ;ABCxyz\u00a0\u2003", max_size=12),
+)
+
+
+def _partial(text: str) -> tuple | None:
+    try:
+        p = PartialDate.parse(text)
+        return (np.datetime64(p.first, "D"), np.datetime64(p.last, "D"))
+    except ValueError:
+        return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(date_like, max_size=30))
+def test_column_parsers_agree_with_the_cell_parsers(cells: list[str]) -> None:
+    values = pa.chunked_array([pa.array(cells[: len(cells) // 2], pa.string()), pa.array(cells[len(cells) // 2 :], pa.string())])
+    dates = columns.parse_dates(values)
+    days, days_ok = columns.parse_days(values)
+    numbers, numbers_ok = columns.parse_numbers(values)
+    for k, text in enumerate(cells):
+        want = _partial(text) if text else None
+        assert (dates.ok[k], dates.blank[k]) == (want is not None, text == ""), text
+        if want:
+            assert (dates.first[k], dates.last[k]) == want, text
+        try:
+            day = np.datetime64(dt.date.fromisoformat(text), "D")
+        except ValueError:
+            day = None
+        assert days_ok[k] == (day is not None) and (day is None or days[k] == day), text
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        assert numbers_ok[k] == (number is not None) and (number is None or np.isnan(number) or numbers[k] == number), text
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="AB ;\t\u00a0\u2003x", max_size=10), max_size=20))
+def test_lists_and_stripping_agree_with_the_cell_functions(cells: list[str]) -> None:
+    values = pa.chunked_array([pa.array(cells, pa.string())])
+    items = columns.split_items(values, ";")
+    got: list[list[str]] = [[] for _ in cells]
+    for parent, item in zip(items.parents.tolist(), items.items.to_pylist(), strict=True):
+        got[parent].append(item)
+    assert [tuple(g) for g in got] == [split_list(c) for c in cells]
+    assert columns.strip(values).to_pylist() == [c.strip() for c in cells]
+    ids = columns.group_ids([values])
+    first = {c: n for n, c in reversed(list(enumerate(cells)))}
+    assert columns.first_rows(ids).tolist() == [first[c] for c in cells]
+
+
+def test_whitespace_is_what_python_strips() -> None:
+    assert "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) == columns.WHITESPACE
