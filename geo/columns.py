@@ -60,7 +60,10 @@ def strip(values: Array) -> pa.ChunkedArray:
 
 def bools(values: Array) -> np.ndarray:
     """A boolean Arrow array as numpy (nulls count as False)."""
-    return np.asarray(values.fill_null(False).to_numpy(), dtype=bool)
+    filled = values.fill_null(False)
+    if isinstance(filled, pa.ChunkedArray):
+        return np.asarray(filled.to_numpy(), dtype=bool)
+    return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _chunks(values: Array) -> list[pa.Array]:

@@ -115,7 +115,7 @@ def _overlaps(periods: Iterable[Period], lo: dt.date | None, hi: dt.date | None)
 def standings(catalog: Catalog, day: dt.date) -> pd.DataFrame:
     """Per record (catalog order): ``id``, ``state`` (``State.IN``, ``State.OUT`` or ``State.UNKNOWN``), the
     ``status`` on that day where known, and the ``reason`` in words."""
-    rows = [t.on(day) for t in catalog.records["timeline"]]
+    rows = [t.on(day) for t in catalog.timelines()]
     return pd.DataFrame({"id": catalog.records["id"].to_numpy(), "state": pd.Series([r.state for r in rows], dtype=object),
                          "status": pd.Series([r.status for r in rows], dtype=object), "reason": [r.reason for r in rows]})
 

@@ -179,21 +179,56 @@ def _runs(state: np.ndarray, real: np.ndarray, first: np.ndarray, last: np.ndarr
     return Runs(rows, first[rows, cols], last[erows, ecols], state[rows, cols] if not merge_states else np.full(len(rows), IN, np.int8))
 
 
-def to_tuples(runs: Runs, n: int, with_state: bool) -> list[tuple]:
-    """Per record, its runs as the tuples ``Timeline.spans`` / ``periods`` give (None for an unbounded side);
-    records with the same runs share one tuple."""
-    both = np.concatenate([runs.first, runs.last])
-    dates = (np.datetime64("1970-01-01", "D") + np.clip(both, -719162, 2932896)).astype(object)
-    dates[(both == NONE_LO) | (both == NONE_HI)] = None
-    firsts, lasts = dates[: len(runs.row)].tolist(), dates[len(runs.row):].tolist()
-    states = [STATES[s] for s in runs.state.tolist()]
-    out: list[tuple] = [()] * n
-    bounds = np.searchsorted(runs.row, np.arange(n + 1)).tolist()
-    cache: dict[tuple, tuple] = {}
-    for r in np.unique(runs.row).tolist():
-        a, b = bounds[r], bounds[r + 1]
-        item = tuple(zip(firsts[a:b], lasts[a:b], states[a:b], strict=True)) if with_state else tuple(zip(firsts[a:b], lasts[a:b], strict=True))
-        out[r] = cache.setdefault(item, item)
+def _as_dates(values: np.ndarray) -> np.ndarray:
+    """int64 days as ``datetime.date`` objects (None for NONE_LO / NONE_HI), one object per distinct day."""
+    distinct, back = np.unique(values, return_inverse=True)
+    dates = (np.datetime64("1970-01-01", "D") + np.clip(distinct, -719162, 2932896)).astype(object)
+    dates[(distinct == NONE_LO) | (distinct == NONE_HI)] = None
+    return dates[back.reshape(-1)]
+
+
+_MIX = np.random.default_rng(12).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
+
+
+def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First row of each distinct row of an int64 matrix, and each row's group: by a hash of the row, checked."""
+    with np.errstate(over="ignore"):
+        mixed = (key.astype(np.uint64) * np.resize(_MIX, key.shape[1])).sum(axis=1, dtype=np.uint64)
+    _, first, back = np.unique(mixed, return_index=True, return_inverse=True)
+    back = back.reshape(-1)
+    if not (key[first][back] == key).all():  # two different rows with one hash: sort the rows themselves
+        rows = np.ascontiguousarray(key).view(np.dtype((np.void, 8 * key.shape[1]))).ravel()
+        _, first, back = np.unique(rows, return_index=True, return_inverse=True)
+    return first, back.reshape(-1)
+
+
+def to_tuples(runs: Runs, n: int, with_state: bool) -> np.ndarray:
+    """Per record (an object array), its runs as the tuples ``Timeline.spans`` / ``periods`` give (None for an
+    unbounded side). Records with the same runs share one tuple: each distinct list of runs is made once."""
+    out = np.empty(n, dtype=object)
+    out.fill(())  # records without a run
+    if not len(runs.row):
+        return out
+    bounds = np.searchsorted(runs.row, np.arange(n + 1))
+    count = np.diff(bounds)
+    width = int(count.max())
+    at = np.arange(len(runs.row)) - bounds[runs.row]
+    key = np.full((n, 3 * width), NONE_HI, dtype=np.int64)
+    key[runs.row, at] = runs.first
+    key[runs.row, width + at] = runs.last
+    key[runs.row, 2 * width + at] = runs.state if with_state else 0
+    some = np.flatnonzero(count > 0)
+    first, back = _distinct_rows(key[some])
+    made = np.empty(len(first), dtype=object)
+    picked, sizes = key[some[first]], count[some[first]]
+    days = _as_dates(picked[:, : 2 * width].ravel()).reshape(len(first), 2 * width)
+    states = np.array(STATES, dtype=object)[np.minimum(picked[:, 2 * width :], len(STATES) - 1)]  # padding is never read
+    for c in np.unique(sizes).tolist():  # the tuples of records with c runs, made by zip (in C), not one by one
+        these = np.flatnonzero(sizes == c)
+        firsts, lasts, kinds = days[these, :c].T.tolist(), days[these, width:width + c].T.tolist(), states[these, :c].T.tolist()
+        items = [zip(firsts[i], lasts[i], kinds[i], strict=True) if with_state else zip(firsts[i], lasts[i], strict=True) for i in range(c)]
+        made[these] = np.fromiter(zip(*items, strict=True), dtype=object, count=len(these))
+    out[some] = made[back.reshape(-1)]
     return out
 
 
@@ -210,7 +245,7 @@ def first_in_force(steps: Steps) -> list[tuple[dt.date | None, dt.date | None]]:
     return [(_date(a), _date(b)) if ok else (None, None) for a, b, ok in zip(lo, hi, any_, strict=True)]
 
 
-def span_tuples(steps: Steps) -> tuple[list[tuple], list[tuple]]:
+def span_tuples(steps: Steps) -> tuple[np.ndarray, np.ndarray]:
     """Per record: its spans (tuples of (first, last, State)) and its periods (tuples of (first, last))."""
     n = steps.lo.shape[0]
     spans_, periods = spans(steps)

@@ -149,3 +149,13 @@ def test_lists_and_stripping_agree_with_the_cell_functions(cells: list[str]) -> 
 
 def test_whitespace_is_what_python_strips() -> None:
     assert "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) == columns.WHITESPACE
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12) |
+                st.sampled_from(["Chișinău", "Straße", "ΟΔΟΣ", "İstanbul", "ﬁnal", "Ⅻ", "Ǆ", "n\u0303", "Ångström", "plain ASCII"]),
+                min_size=1, max_size=25))
+def test_search_text_of_a_column_is_the_fold_of_each_cell(cells: list[str]) -> None:
+    from geo.text import fold, fold_column
+
+    assert fold_column(pa.chunked_array([pa.array(cells, pa.string())])).to_pylist() == [fold(c) for c in cells]
