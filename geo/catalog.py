@@ -12,14 +12,13 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import geometry
-from geo.errors import ValidationError
 from geo.history import Timeline
 from geo.io import ROW_COLUMN, RawTable
-from geo.records import TEXT_FIELDS, History, build_records
+from geo.records import TEXT_FIELDS, History, build_records, catalog_order
 from geo.schema import ACTIVATION_COLUMNS, STATUS_CHANGE_COLUMNS, Column, PartialDate, split_list, split_urls
-from geo.sources import DirectorySource, Source
+from geo.sources import Source
 from geo.text import fold
-from geo.validate import Tables, ValidationReport, check_tables
+from geo.validate import Tables, ValidationReport
 
 __all__ = ["TEXT_FIELDS", "Catalog", "DisplayGeometry", "build_catalog", "display_geometry", "fold", "load_catalog"]
 
@@ -106,7 +105,7 @@ def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Cat
 
     acts = _frame(tables.activations, ACTIVATION_COLUMNS)
     history = _frame(tables.status_changes, STATUS_CHANGE_COLUMNS)
-    records, inputs = build_records(tables.instruments, tables.countries, region_of, history, acts)
+    records, inputs = build_records(tables.instruments, tables.countries, tables.partners, region_of, history, acts)
     return Catalog(
         version=version,
         loaded_at=dt.datetime.now(dt.UTC),
@@ -129,8 +128,16 @@ def _frame(table: RawTable | None, columns: tuple[Column, ...]) -> pd.DataFrame:
 
 
 
+def in_catalog_order(tables: Tables) -> Tables:
+    """The tables with each instrument's rows in catalog order (validation reads rows in any order)."""
+    tables.instruments = {k: (catalog_order(t) if t is not None else None) for k, t in tables.instruments.items()}
+    return tables
+
+
 def load_catalog(source: Source | Path) -> Catalog:
     """Read, validate and assemble a data source (a data directory, or a ``geo.sources`` source).
+
+    A one-off ``geo.reload.Loader``; keep a Loader to reload the same source cheaply after a change.
 
     Raises
     ------
@@ -141,14 +148,9 @@ def load_catalog(source: Source | Path) -> Catalog:
     ValidationError
         The data breaks one or more rules; ``.problems`` lists every one of them.
     """
-    if isinstance(source, Path | str):
-        source = DirectorySource(Path(source))
-    version, tables, problems = source.snapshot()
-    problems = source.name_records(problems + check_tables(tables), tables)
-    report = ValidationReport(problems)
-    if not report.ok:
-        raise ValidationError(problems)
-    return build_catalog(tables, version, report)
+    from geo.reload import Loader  # the loader builds catalogs with this module
+
+    return Loader(source).load()
 
 
 @dataclass(frozen=True)

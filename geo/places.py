@@ -168,7 +168,7 @@ def _location_rules(table: RawTable, instrument: str, outs: Outlines) -> list[Pr
         keyed += _host_distances(table, host, measured, loc, outs.shapes)
     if instrument == "coordination_point":
         keyed += _border_distances(table, measured & (counts == 2), loc, outs)
-    keyed.sort(key=lambda kp: kp[0])
+    keyed.sort(key=lambda kp: (kp[1].row, kp[0][1]))  # file order, then the order of the rules
     return [p for _, p in keyed]
 
 

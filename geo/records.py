@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +26,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import geometry, spans
-from geo.columns import empty, parse_dates, parse_days, parse_numbers, per_unique
+from geo.columns import Dates, empty, parse_dates, parse_days, parse_numbers, per_unique
 from geo.history import Change, Timeline, build_timeline, first_in_force
 from geo.io import RawTable
 from geo.schema import INSTRUMENTS, Instrument, PartialDate, split_list, split_urls
@@ -34,56 +36,103 @@ TEXT_FIELDS = ("name", "description", "place", "acronym", "counterpart", "implem
                "activity", "organisers", "priorities", "agency_part", "notes")
 ALWAYS = ("lat", "lon", "precision", "place", "coord_source", "parent")  # columns every record has, "" where n/a
 STR = pd.StringDtype("pyarrow", na_value=np.nan)
+T = TypeVar("T")
 
 
 def _days(values: np.ndarray, none: np.int64) -> np.ndarray:
     return spans.days(values, none)
 
 
-@dataclass(frozen=True)
-class Part:
-    """One instrument file's records in catalog order, with everything derived from its own cells."""
+def _memo(table: RawTable, name: str, deps: tuple, build: Callable[[], T]) -> T:
+    """``build()`` once per table and per identity of ``deps`` (the other files' data it reads)."""
+    held = table.parsed.get(("derived", name))
+    if held is None or len(held[0]) != len(deps) or any(a is not b for a, b in zip(held[0], deps, strict=True)):
+        held = table.parsed[("derived", name)] = (deps, build())
+    return held[1]
 
-    instrument: str
-    cells: pa.Table  # the text cells, rows in catalog order
-    order: np.ndarray  # file position of each row
-    start: tuple[np.ndarray, np.ndarray]  # first and last possible day (int64 days; spans.NONE_LO if empty)
-    end: tuple[np.ndarray, np.ndarray]
-    checked: np.ndarray  # int64 days, spans.NONE_HI if unreadable
-    point: tuple[np.ndarray, np.ndarray]  # lon, lat (NaN where not located)
-    search: pa.Array
+
+class Part:
+    """One instrument file's records in catalog order, and what is derived from them (kept with the file's read)."""
+
+    def __init__(self, table: RawTable, instrument: str) -> None:
+        self.table, self.instrument = table, instrument
 
     def __len__(self) -> int:
-        return self.cells.num_rows
+        return len(self.table)
+
+    @property
+    def cells(self) -> pa.Table:
+        return self.table.cells
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self.table.rows
+
+    def own(self) -> dict[str, np.ndarray | pa.ChunkedArray]:
+        """Columns from the file's own cells: lists, dates, coordinates, search text, spans of its cells alone."""
+        return _memo(self.table, "own", (), lambda: _own(self.table))
+
+    def regions(self, partners: RawTable | None, region_of: dict[str, str]) -> np.ndarray:
+        return _memo(self.table, "regions", (partners,), lambda: per_unique(
+            self.table.column("partners"), lambda s: tuple(sorted({region_of[p] for p in split_list(s) if p in region_of}))))
+
+    def geometry(self, countries: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        own = self.own()
+        return _memo(self.table, "geometry", (countries,), lambda: _geometry(own["partners"], own["located"], own["lon"], own["lat"], countries))
 
 
-def part_of(table: RawTable, inst: Instrument) -> Part:
-    """The part of one instrument file (built once per read of the file)."""
-    return table.memo(("part", inst.key), lambda: _part(table, inst))
-
-
-def _part(table: RawTable, inst: Instrument) -> Part:
+def catalog_order(table: RawTable) -> RawTable:
+    """The table with its rows in catalog order: records without a start first, then by start, then by id (the
+    same table if they already are). The catalog then shares the table's cells instead of copying them."""
+    if table.parsed.get(("catalog order",)):
+        return table
     start = table.memo(("dates", "start"), lambda: parse_dates(table.column("start")))
-    end = table.memo(("dates", "end"), lambda: parse_dates(table.column("end")))
-    # Catalog order within an instrument: records without a start first, then by start, then by id.
     id_rank = np.empty(len(table), np.int64)
     id_rank[pc.sort_indices(table.column("id")).to_numpy()] = np.arange(len(table))
     order = np.lexsort((id_rank, _days(start.first, spans.NONE_LO)))
-    take = pa.array(order, pa.int64())
-    cells = table.cells.take(take)
+    if (order == np.arange(len(table))).all():
+        moved = table
+    else:
+        moved = RawTable(table.file, table.cells.take(pa.array(order, pa.int64())), table.rows[order])
+        moved.parsed[("dates", "start")] = Dates(start.first[order], start.last[order], start.ok[order], start.blank[order])
+    moved.parsed[("catalog order",)] = True
+    return moved
+
+
+def part_of(table: RawTable, inst: Instrument) -> Part:
+    """The part of one instrument file, from its table in catalog order (built once per read of the file)."""
+    return table.memo(("part", inst.key), lambda: Part(catalog_order(table), inst.key))
+
+
+def _own(table: RawTable) -> dict[str, np.ndarray | pa.ChunkedArray]:
+    start = table.memo(("dates", "start"), lambda: parse_dates(table.column("start")))
+    end = table.memo(("dates", "end"), lambda: parse_dates(table.column("end")))
     lat, _ = table.memo(("numbers", "lat"), lambda: parse_numbers(table.column("lat")))
     lon, _ = table.memo(("numbers", "lon"), lambda: parse_numbers(table.column("lon")))
-    located = ~empty(table.column("lat"))
     checked, _ = table.memo(("days", "checked"), lambda: parse_days(table.column("checked")))
-    joined = pc.binary_join_element_wise(*[table.column(f) for f in TEXT_FIELDS], " ")
-    return Part(
-        inst.key, cells, order,
-        (_days(start.first, spans.NONE_LO)[order], _days(start.last, spans.NONE_LO)[order]),
-        (_days(end.first, spans.NONE_LO)[order], _days(end.last, spans.NONE_LO)[order]),
-        _days(checked, spans.NONE_HI)[order],
-        (np.where(located, lon, np.nan)[order], np.where(located, lat, np.nan)[order]),
-        fold_column(joined).take(take),
-    )
+    located = ~empty(table.column("lat"))
+    out: dict[str, np.ndarray | pa.ChunkedArray] = {
+        "start": _days(start.first, spans.NONE_LO), "start_last": _days(start.last, spans.NONE_LO),
+        "end_first": _days(end.first, spans.NONE_LO), "end": _days(end.last, spans.NONE_LO),
+        "checked": _days(checked, spans.NONE_HI), "located": located,
+        "lon": np.where(located, lon, np.nan), "lat": np.where(located, lat, np.nan),
+        "partners": per_unique(table.column("partners"), split_list),
+        "routes": per_unique(table.column("routes"), split_list),
+        "sources": per_unique(table.column("sources"), split_urls),
+        "search": _search_text(table),
+    }
+    status = np.asarray(table.column("status").to_numpy(), dtype=object)
+    steps = spans.simple_steps(out["start"], out["start_last"], out["end_first"], out["end"], status, out["checked"])  # type: ignore[arg-type]
+    out["spans"], out["periods"] = spans.span_tuples(steps)
+    out["start_first"], out["end_last"] = _dates(out["start"]), _dates(out["end"])  # type: ignore[arg-type]
+    return out
+
+
+def _search_text(table: RawTable, block: int = 8192) -> pa.ChunkedArray:
+    """The folded search text of every record, a block of rows at a time (so the intermediate texts stay small)."""
+    columns = [table.column(f) for f in TEXT_FIELDS]
+    chunks = [pc.binary_join_element_wise(*[c.slice(first, block) for c in columns], " ") for first in range(0, len(table), block)]
+    return pa.chunked_array([fold_column(joined) for joined in chunks], pa.string())
 
 
 def _union_columns(parts: list[Part]) -> list[str]:
@@ -199,7 +248,7 @@ def timelines(text: pa.Table, checked: np.ndarray, history: pd.DataFrame, acts: 
               file_order: np.ndarray) -> tuple[History, np.ndarray]:
     """The history inputs of every record, successors found, and which records need a timeline built one by one."""
     ids = text.column("id")
-    found = History(_changes(history), _activations(acts), {})
+    found = History(_changes(history), _activations(acts), {})  # small tables: a pass over their rows
     special = pc.is_in(ids, pa.array(list(found.changes) + list(found.activations), pa.string())).to_numpy(zero_copy_only=False)
     parent = text.column("parent")
     at = np.asarray(pc.index_in(parent, ids).fill_null(-1).to_numpy())
@@ -216,54 +265,43 @@ def timelines(text: pa.Table, checked: np.ndarray, history: pd.DataFrame, acts: 
     return found, special | succeeded
 
 
-def span_columns(text: pa.Table, parts: list[Part], found: History, one_by_one: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every record's spans and periods: column-wise for records whose timeline comes from their cells alone."""
-    start_first, start_last = _concat(parts, lambda p: p.start[0]), _concat(parts, lambda p: p.start[1])
-    end_first, end_last = _concat(parts, lambda p: p.end[0]), _concat(parts, lambda p: p.end[1])
-    checked = _concat(parts, lambda p: p.checked)
-    status = np.asarray(text.column("status").to_numpy(), dtype=object)
-    simple = spans.simple_steps(start_first, start_last, end_first, end_last, status, checked)
-    spans_, periods = spans.span_tuples(simple)
-    special = np.flatnonzero(one_by_one)
-    if len(special):
-        recs = text.take(pa.array(special, pa.int64())).select(["id", "start", "end", "status"]).to_pylist()
-        built = [found.timeline(rec, _checked(checked[k])) for k, rec in zip(special.tolist(), recs, strict=True)]
-        more_spans, more_periods = spans.span_tuples(spans.Steps.of(built))
-        spans_[special], periods[special] = more_spans, more_periods
-    return spans_, periods
+def _concat(parts: list[Part], name: str) -> np.ndarray:
+    return np.concatenate([p.own()[name] for p in parts]) if parts else np.zeros(0)  # type: ignore[misc]
 
 
-def build_records(tables: dict[str, RawTable | None], countries: gpd.GeoDataFrame, region_of: dict[str, str],
-                  history: pd.DataFrame, acts: pd.DataFrame) -> tuple[gpd.GeoDataFrame, History]:
+def build_records(tables: dict[str, RawTable | None], countries: gpd.GeoDataFrame, partners: RawTable | None,
+                  region_of: dict[str, str], history: pd.DataFrame, acts: pd.DataFrame) -> tuple[gpd.GeoDataFrame, History]:
     """Every record of every instrument, in catalog order (instrument, start, id), with its derived columns."""
     parts = [part_of(tables[i.key], i) for i in INSTRUMENTS if tables.get(i.key) is not None]  # type: ignore[arg-type]
     text = _text_table(parts)
-    offsets = np.cumsum([0] + [len(p) for p in parts])[:-1]
-    file_order = np.concatenate([p.order + o for p, o in zip(parts, offsets, strict=True)]) if parts else np.zeros(0, np.int64)
-    partners = per_unique(text.column("partners"), split_list)
-    checked = _concat(parts, lambda p: p.checked)
+    which = np.concatenate([np.full(len(p), n) for n, p in enumerate(parts)]) if parts else np.zeros(0, np.int64)
+    file_order = np.argsort(np.lexsort((np.concatenate([p.rows for p in parts]) if parts else which, which)))
+    checked = _concat(parts, "checked")
     found, one_by_one = timelines(text, checked, history, acts, file_order)
-    spans_, periods = span_columns(text, parts, found, one_by_one)
-    located = ~empty(text.column("lat"))
-    lon, lat = _concat(parts, lambda p: p.point[0]), _concat(parts, lambda p: p.point[1])
-    geoms, label_x, label_y = _geometry(partners, located, lon, lat, countries)
+    spans_, periods = _concat(parts, "spans"), _concat(parts, "periods")
+    special = np.flatnonzero(one_by_one)
+    if len(special):  # records with history rows, activations or a successor: their timelines one by one
+        recs = text.take(pa.array(special, pa.int64())).select(["id", "start", "end", "status"]).to_pylist()
+        built = [found.timeline(rec, _checked(checked[k])) for k, rec in zip(special.tolist(), recs, strict=True)]
+        spans_[special], periods[special] = spans.span_tuples(spans.Steps.of(built))
+    shapes = [p.geometry(countries) for p in parts]
 
     frame = text.to_pandas(types_mapper={pa.string(): STR}.get)
-    frame["partners"] = pd.Series(partners, dtype=object)
-    frame["routes"] = pd.Series(per_unique(text.column("routes"), split_list), dtype=object)
-    frame["sources"] = pd.Series(per_unique(text.column("sources"), split_urls), dtype=object)
+    for name in ("partners", "routes", "sources"):
+        frame[name] = pd.Series(_concat(parts, name), dtype=object)
     sensitivity = text.column("sensitivity")
     frame["sensitivity"] = pd.Series(pc.if_else(pc.equal(sensitivity, ""), "public", sensitivity), dtype=STR)
-    frame["regions"] = pd.Series(per_unique(text.column("partners"), lambda s: tuple(sorted({region_of[p] for p in split_list(s) if p in region_of}))), dtype=object)
+    frame["regions"] = pd.Series(np.concatenate([p.regions(partners, region_of) for p in parts]) if parts else [], dtype=object)
     frame["spans"] = pd.Series(spans_, dtype=object)
     frame["periods"] = pd.Series(periods, dtype=object)
-    frame["start_first"] = pd.Series(_dates(_concat(parts, lambda p: p.start[0])), dtype=object)
-    frame["end_last"] = pd.Series(_dates(_concat(parts, lambda p: p.end[1])), dtype=object)
-    frame["search_text"] = pd.Series(pa.chunked_array([p.search for p in parts], pa.string()) if parts else [], dtype=STR)
-    frame["located"] = located
-    records = gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(geoms, crs=4326) if len(geoms) else None, crs=4326)
-    records["label_lon"] = label_x
-    records["label_lat"] = label_y
+    frame["start_first"] = pd.Series(_concat(parts, "start_first"), dtype=object)
+    frame["end_last"] = pd.Series(_concat(parts, "end_last"), dtype=object)
+    frame["search_text"] = pd.Series(pa.chunked_array([c for p in parts for c in p.own()["search"].chunks], pa.string()), dtype=STR)  # type: ignore[union-attr]
+    frame["located"] = _concat(parts, "located").astype(bool)
+    geoms = np.concatenate([g[0] for g in shapes]) if parts else np.zeros(0, object)
+    records = gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(geoms, crs=4326), crs=4326)
+    records["label_lon"] = np.concatenate([g[1] for g in shapes]) if parts else np.zeros(0)
+    records["label_lat"] = np.concatenate([g[2] for g in shapes]) if parts else np.zeros(0)
     return records, found
 
 

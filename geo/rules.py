@@ -239,7 +239,7 @@ def suspects(table: RawTable, col: Column, ctx: Context) -> np.ndarray:
     return out & ~table.memo(("empty", col.name), lambda: empty(values))
 
 
-Keyed = list[tuple[tuple[int, int], Problem]]  # (row position, column position) orders problems as a row scan does
+Keyed = list[tuple[tuple[int, int], Problem]]  # (position, column number): sorted by row number, then column
 
 
 def column_problems(table: RawTable, columns: tuple[Column, ...], ctx: Context, context: bool) -> Keyed:
@@ -281,5 +281,5 @@ def cell_problems(table: RawTable, columns: tuple[Column, ...], ctx: Context) ->
     today = ctx.today
     local = table.memo(("cells", columns, today), lambda: column_problems(table, columns, ctx, context=False))
     keyed = local + column_problems(table, columns, ctx, context=True)
-    keyed.sort(key=lambda kp: kp[0])
+    keyed.sort(key=lambda kp: (kp[1].row, kp[0][1]))  # the order of a scan of the file, row by row
     return [p for _, p in keyed]

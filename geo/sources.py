@@ -118,10 +118,11 @@ class PostgresSource:
         snap = self.read_snapshot()
         return snap.version, snap.tables, snap.problems
 
-    def read_snapshot(self) -> db.Snapshot:
-        """Everything, with the layout ``dump`` needs, from one consistent snapshot (its own connection)."""
+    def read_snapshot(self, previous: db.Snapshot | None = None) -> db.Snapshot:
+        """Everything, with the layout ``dump`` needs, from one consistent snapshot (its own connection); tables
+        unchanged since ``previous`` are taken from it."""
         with db.connect(self.url) as conn, db.guarded(self.url, "reading the data"):
-            return db.snapshot(conn)
+            return db.snapshot(conn, previous)
 
     def read(self) -> tuple[Tables, list[Problem]]:
         _, tables, problems = self.snapshot()

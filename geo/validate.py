@@ -93,28 +93,28 @@ def read_all(directory: Path) -> tuple[Tables, list[Problem]]:
         return Tables.assemble({}, None), problems
 
     raw: dict[str, RawTable | None] = {}
-    for file, cols in [(f.file, f.columns) for f in SUPPORT_FILES] + [(i.file, i.columns) for i in INSTRUMENTS]:
+    for file, cols in DATA_FILES:
         raw[file], found = read_table(directory, file, cols)
         problems.extend(found)
-    countries = _read_basemap(directory, problems)
-    return Tables.assemble(raw, countries), problems
+    countries, found = read_basemap(directory)
+    return Tables.assemble(raw, countries), problems + found
 
 
-def _read_basemap(directory: Path, problems: list[Problem]) -> gpd.GeoDataFrame | None:
+DATA_FILES = [(f.file, f.columns) for f in SUPPORT_FILES] + [(i.file, i.columns) for i in INSTRUMENTS]  # in reading order
+
+
+def read_basemap(directory: Path) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """The country outlines and the problems of the basemap file."""
     path = directory / BASEMAP_FILE
     if not path.is_file():
-        problems.append(Problem(BASEMAP_FILE, None, None, "the country outlines GeoJSON", f"no file at {path}"))
-        return None
+        return None, [Problem(BASEMAP_FILE, None, None, "the country outlines GeoJSON", f"no file at {path}")]
     try:
         gdf = geometry.read_countries(path)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types; any failure means "unreadable"
-        problems.append(Problem(BASEMAP_FILE, None, None, "a readable GeoJSON file", f"{type(exc).__name__}: {exc}"))
-        return None
+        return None, [Problem(BASEMAP_FILE, None, None, "a readable GeoJSON file", f"{type(exc).__name__}: {exc}")]
     if "iso3" not in gdf.columns:
-        problems.append(Problem(BASEMAP_FILE, None, "iso3", "an 'iso3' property on every feature", "no such property"))
-        return None
-    problems += check_basemap(gdf, BASEMAP_FILE)
-    return gdf
+        return None, [Problem(BASEMAP_FILE, None, "iso3", "an 'iso3' property on every feature", "no such property")]
+    return gdf, check_basemap(gdf, BASEMAP_FILE)
 
 
 # --- rules across rows and files -------------------------------------------------------------------------
@@ -131,64 +131,80 @@ def _text(table: RawTable, name: str, picked: np.ndarray) -> list[str]:
     return table.column(name).take(pa.array(picked, pa.int64())).to_pylist() if len(picked) else []
 
 
-def _first_of_each(keys: list[pa.ChunkedArray]) -> np.ndarray:
-    """Per row, the position of the first row with the same key cells."""
-    return first_rows(group_ids(keys))
+def _file_order(tables: list[RawTable]) -> np.ndarray:
+    """Positions of the rows of ``tables`` (concatenated) in file order: table by table, row number by row number.
+    A table need not hold its rows in file order (instrument tables are kept in catalog order)."""
+    if not tables:
+        return np.zeros(0, np.int64)
+    which = np.concatenate([np.full(len(t), n) for n, t in enumerate(tables)])
+    return np.lexsort((np.concatenate([t.rows for t in tables]), which))
+
+
+def _first_of_each(keys: list[pa.ChunkedArray], order: np.ndarray) -> np.ndarray:
+    """Per row, the position of the first row in file order (``order``) with the same key cells."""
+    ordered = pa.array(order, pa.int64())
+    first = order[first_rows(group_ids([k.take(ordered) for k in keys]))]
+    out = np.empty(len(order), np.int64)
+    out[order] = first
+    return out
 
 
 def partner_code_rules(partners: RawTable) -> tuple[list[Problem], pa.Array]:
     """Partner codes well formed and each once; returns the problems and every code listed."""
     codes = partners.column("code")
     bad = ~empty(codes) & ~bools(pc.match_substring_regex(codes, CODE_PATTERN.pattern))
-    first = _first_of_each([codes])
-    again = first != np.arange(len(codes))
+    again = _first_of_each([codes], _file_order([partners])) != np.arange(len(codes))
     keyed: Keyed = []
     for k, code in zip(np.flatnonzero(bad).tolist(), _text(partners, "code", np.flatnonzero(bad)), strict=True):
-        keyed.append(((k,), Problem(partners.file, int(partners.rows[k]), "code", "an ISO 3166-1 alpha-3 code (XKX for Kosovo)", repr(code))))
+        keyed.append(((partners.rows[k],), Problem(partners.file, int(partners.rows[k]), "code", "an ISO 3166-1 alpha-3 code (XKX for Kosovo)", repr(code))))
     dup = np.flatnonzero(again & ~bad)
     for k, code in zip(dup.tolist(), _text(partners, "code", dup), strict=True):
-        keyed.append(((k,), Problem(partners.file, int(partners.rows[k]), "code", "each code once", f"{code} again")))
+        keyed.append(((partners.rows[k],), Problem(partners.file, int(partners.rows[k]), "code", "each code once", f"{code} again")))
     return _sorted(keyed), pc.unique(codes.combine_chunks())
+
+
+def _all_ids(tables: list[RawTable]) -> pa.ChunkedArray:
+    return pa.chunked_array([c for t in tables for c in t.column("id").chunks], pa.string())
 
 
 def id_rules(tables: list[RawTable]) -> tuple[list[Problem], pa.Array]:
     """Ids well formed and unique across every record file; returns the problems and every id used."""
     if not tables:
         return [], pa.array([], pa.string())
-    ids = pa.chunked_array([c for t in tables for c in t.column("id").chunks], pa.string())
+    ids = _all_ids(tables)
     which = np.concatenate([np.full(len(t), n) for n, t in enumerate(tables)])
     pos = np.concatenate([np.arange(len(t)) for t in tables])
     used = ~empty(ids)
     bad = used & ~bools(pc.match_substring_regex(ids, ID_PATTERN.pattern))
-    first = _first_of_each([ids])
+    first = _first_of_each([ids], _file_order(tables))
     again = used & (first != np.arange(len(ids)))
     keyed: Keyed = []
     for k in np.flatnonzero(bad | again).tolist():
         t, r = tables[which[k]], pos[k]
         rid = ids[k].as_py()
         if bad[k]:
-            keyed.append(((k, 0), Problem(t.file, int(t.rows[r]), "id", "lowercase a-z, 0-9 and single hyphens", repr(rid))))
+            keyed.append(((which[k], t.rows[r], 0), Problem(t.file, int(t.rows[r]), "id", "lowercase a-z, 0-9 and single hyphens", repr(rid))))
         if again[k]:
             f = first[k]
             where = f"{tables[which[f]].file} row {tables[which[f]].rows[pos[f]]}"
-            keyed.append(((k, 1), Problem(t.file, int(t.rows[r]), "id", "an id used only once", f"{rid!r}, already at {where}")))
+            keyed.append(((which[k], t.rows[r], 1), Problem(t.file, int(t.rows[r]), "id", "an id used only once", f"{rid!r}, already at {where}")))
     return _sorted(keyed), pc.unique(ids.filter(pa.array(used)).combine_chunks())
 
 
 def duplicate_rows(table: RawTable, key: tuple[str, ...], column: str, expected: str) -> list[Problem]:
     """A row repeating an earlier row's ``key`` cells: an error naming the earlier row."""
     cols = [table.column(c) for c in key]
-    first = _first_of_each(cols)
+    first = _first_of_each(cols, _file_order([table]))
     some = np.zeros(len(table), dtype=bool)
     for c in cols:
         some |= ~empty(c)
     again = np.flatnonzero(some & (first != np.arange(len(table))))
     cells = [_text(table, c, again) for c in key]
-    problems = []
+    keyed: Keyed = []
     for n, k in enumerate(again.tolist()):
         shown = " ".join(f"{c}={v[n]!r}" for c, v in zip(key, cells, strict=True) if v[n])
-        problems.append(Problem(table.file, int(table.rows[k]), column, expected, f"{shown}, already at row {table.rows[first[k]]}"))
-    return problems
+        keyed.append(((table.rows[k],), Problem(table.file, int(table.rows[k]), column, expected, f"{shown}, already at row {table.rows[first[k]]}")))
+    return _sorted(keyed)
 
 
 def route_entry_rules(routes: RawTable) -> list[Problem]:
@@ -196,24 +212,24 @@ def route_entry_rules(routes: RawTable) -> list[Problem]:
     lat, lon = ~empty(routes.column("entry_lat")), ~empty(routes.column("entry_lon"))
     keyed: Keyed = []
     for k in np.flatnonzero(lat != lon).tolist():
-        keyed.append(((k, 0), Problem(routes.file, int(routes.rows[k]), "entry_lon" if lat[k] else "entry_lat",
+        keyed.append(((routes.rows[k], 0), Problem(routes.file, int(routes.rows[k]), "entry_lon" if lat[k] else "entry_lat",
                                       "both entry_lat and entry_lon, or neither", "only one of them")))
     for n, col in enumerate(("entry_place", "entry_precision"), start=1):
         for k in np.flatnonzero(lat & lon & empty(routes.column(col))).tolist():
-            keyed.append(((k, n), Problem(routes.file, int(routes.rows[k]), col, "a value for a route with an entry point", "an empty cell")))
+            keyed.append(((routes.rows[k], n), Problem(routes.file, int(routes.rows[k]), col, "a value for a route with an entry point", "an empty cell")))
     return _sorted(keyed)
 
 
 def needs_partners(table: RawTable) -> list[Problem]:
-    return [Problem(table.file, int(table.rows[k]), "partners", "at least one partner code", "an empty cell")
-            for k in np.flatnonzero(empty(table.column("partners")))]
+    return [Problem(table.file, int(r), "partners", "at least one partner code", "an empty cell")
+            for r in np.sort(table.rows[empty(table.column("partners"))])]
 
 
 def activation_rules(acts: RawTable, cp_ids: pa.ChunkedArray) -> list[Problem]:
     rid = acts.column("record_id")
     bad = np.flatnonzero(~empty(rid) & ~bools(pc.is_in(rid, cp_ids.combine_chunks())))
-    return [Problem(acts.file, int(acts.rows[k]), "record_id", "the id of a coordination point", repr(v))
-            for k, v in zip(bad.tolist(), _text(acts, "record_id", bad), strict=True)]
+    return _sorted([((acts.rows[k],), Problem(acts.file, int(acts.rows[k]), "record_id", "the id of a coordination point", repr(v)))
+                    for k, v in zip(bad.tolist(), _text(acts, "record_id", bad), strict=True)])
 
 
 def record_starts(tables: list[RawTable]) -> tuple[pa.Array, np.ndarray, np.ndarray]:
@@ -222,18 +238,19 @@ def record_starts(tables: list[RawTable]) -> tuple[pa.Array, np.ndarray, np.ndar
     if not tables:
         return pa.array([], pa.string()), np.zeros(0, "datetime64[D]"), np.zeros((0, 2), np.int64)
     starts = [t.memo(("dates", "start"), lambda t=t: parse_dates(t.column("start"))) for t in tables]
-    readable = np.concatenate([s.ok for s in starts])
-    where = np.concatenate([np.stack([np.full(len(t), n), np.arange(len(t))], axis=1) for n, t in enumerate(tables)])[readable]
-    ids = pa.chunked_array([c for t in tables for c in t.column("id").chunks], pa.string()).filter(pa.array(readable))
-    first = _first_of_each([ids])
-    once = first == np.arange(len(ids))
-    return ids.filter(pa.array(once)).combine_chunks(), np.concatenate([s.first for s in starts])[readable][once], where[once]
+    order = _file_order(tables)
+    readable = np.concatenate([s.ok for s in starts])[order]
+    kept = order[readable]  # readable rows, in file order
+    where = np.concatenate([np.stack([np.full(len(t), n), np.arange(len(t))], axis=1) for n, t in enumerate(tables)])[kept]
+    ids = _all_ids(tables).take(pa.array(kept, pa.int64()))
+    once = first_rows(group_ids([ids])) == np.arange(len(ids))
+    return ids.filter(pa.array(once)).combine_chunks(), np.concatenate([s.first for s in starts])[kept][once], where[once]
 
 
 def status_change_rules(changes: RawTable, tables: list[RawTable]) -> list[Problem]:
     """Each row says something (a status or an event), once, and never before its record's start."""
     problems = duplicate_rows(changes, ("record_id", "date", "status", "event"), "date", "each status change of a record once")
-    keyed: Keyed = [((k, 0), Problem(changes.file, int(changes.rows[k]), "status", "a status, an event or both", "both empty"))
+    keyed: Keyed = [((changes.rows[k], 0), Problem(changes.file, int(changes.rows[k]), "status", "a status, an event or both", "both empty"))
                     for k in np.flatnonzero(empty(changes.column("status")) & empty(changes.column("event"))).tolist()]
     ids, firsts, where = record_starts(tables)
     at = np.asarray(pc.index_in(changes.column("record_id"), ids).fill_null(-1).to_numpy())
@@ -245,7 +262,7 @@ def status_change_rules(changes: RawTable, tables: list[RawTable]) -> list[Probl
         n, r = where[at[k]]
         record, day = changes.column("record_id")[k].as_py(), PartialDate.parse(changes.column("date")[k].as_py())
         start = PartialDate.parse(tables[n].column("start")[r].as_py())
-        keyed.append(((k, 1), Problem(changes.file, int(changes.rows[k]), "date",
+        keyed.append(((changes.rows[k], 1), Problem(changes.file, int(changes.rows[k]), "date",
                                       f"a date on or after the start of {record} ({start}, {tables[n].file} row {tables[n].rows[r]})", str(day))))
     return problems + _sorted(keyed)
 
@@ -271,11 +288,11 @@ def check_tables(tables: Tables, today: dt.date | None = None) -> list[Problem]:
 
     if tables.countries is not None and tables.partners is not None:
         shapes = outlines(tables.countries).shapes
-        code = tables.partners.column("code")
-        for k, c in enumerate(code.to_pylist()):
-            if c and c not in shapes:
+        codes = tables.partners.column("code").to_pylist()
+        for k in np.argsort(tables.partners.rows, kind="stable").tolist():
+            if codes[k] and codes[k] not in shapes:
                 problems.append(Problem(tables.partners.file, int(tables.partners.rows[k]), "code", f"a country outline in {BASEMAP_FILE}",
-                                        f"none for {c} (it cannot be drawn as an area)", "warning"))
+                                        f"none for {codes[k]} (it cannot be drawn as an area)", "warning"))
 
     for inst in INSTRUMENTS:
         table = tables.instruments[inst.key]
