@@ -75,7 +75,7 @@ def _row_hashes(cells: pa.Table) -> np.ndarray:
     out = []
     for first in range(0, cells.num_rows, BLOCK):
         block = cells.slice(first, BLOCK)
-        joined = pc.binary_join_element_wise(*[c.cast(pa.string()) for c in block.columns], "\x1f")
+        joined = pc.binary_join_element_wise(*block.columns, pa.scalar("\x1f", block.schema.types[0] if block.num_columns else pa.string()))
         out.append(pd.util.hash_array(np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object), categorize=False))
     hashes = np.concatenate(out) if out else np.zeros(0, np.uint64)
     with np.errstate(over="ignore"):

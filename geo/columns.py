@@ -23,6 +23,7 @@ from geo.schema import PartialDate
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
               "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 NAT = np.datetime64("NaT", "D")
+TEXT = pa.large_string()  # every cell: what pandas keeps text in, so handing columns to pandas copies nothing
 EPOCH_YEAR = 1970
 
 Array = pa.Array | pa.ChunkedArray
@@ -39,10 +40,10 @@ def _edges_need_trim(chunk: pa.Array) -> bool:
     """Does any cell start or end with a byte that may be white space? Read from the buffers, no copy."""
     if len(chunk) == 0:
         return False
-    _, offsets, data = chunk.buffers()
+    data = chunk.buffers()[2]
     if data is None:
         return False
-    starts = np.frombuffer(offsets, dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4)
+    starts = _offsets(chunk)
     nonempty = starts[1:] > starts[:-1]
     if not nonempty.any():
         return False
@@ -55,7 +56,7 @@ def strip(values: Array) -> pa.ChunkedArray:
     """``str.strip()`` of every cell (only chunks with a cell that may need it are rewritten)."""
     chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
     out = [pc.utf8_trim(c, WHITESPACE) if _edges_need_trim(c) else c for c in chunks]
-    return pa.chunked_array(out, pa.string())
+    return pa.chunked_array(out, values.type)
 
 
 def bools(values: Array) -> np.ndarray:
@@ -73,7 +74,9 @@ def _chunks(values: Array) -> list[pa.Array]:
 
 def _offsets(chunk: pa.Array) -> np.ndarray:
     """Where each cell of a string array starts and ends in its data buffer (n + 1 positions)."""
-    return np.frombuffer(chunk.buffers()[1], dtype=np.int32, count=len(chunk) + 1, offset=chunk.offset * 4).astype(np.int64)
+    width = 8 if pa.types.is_large_string(chunk.type) else 4
+    return np.frombuffer(chunk.buffers()[1], dtype=np.int64 if width == 8 else np.int32, count=len(chunk) + 1,
+                         offset=chunk.offset * width).astype(np.int64)
 
 
 def lengths(values: Array) -> np.ndarray:

@@ -24,7 +24,7 @@ import shapely.geometry
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from geo.columns import per_unique, strip
+from geo.columns import TEXT, per_unique, strip
 from geo.dbschema import COUNTRIES, INIT_LOCK, LIST_SEPARATOR, SCHEMA, TABLES, TableSpec, ddl, sql_type
 from geo.errors import DatabaseError, Problem
 from geo.io import ROW_COLUMN, RawTable
@@ -110,19 +110,19 @@ def _copy_out(conn: psycopg.Connection, query: sql.Composable) -> bytes:
 
 def _csv_columns(data: bytes, names: list[str]) -> pa.Table:
     if not data:
-        return pa.table({n: pa.array([], pa.string()) for n in names})
+        return pa.table({n: pa.array([], TEXT) for n in names})
     return pcsv.read_csv(
         pa.py_buffer(data),
         read_options=pcsv.ReadOptions(column_names=names),
         parse_options=pcsv.ParseOptions(newlines_in_values=True),
-        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False,
+        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, TEXT), strings_can_be_null=False,
                                             quoted_strings_can_be_null=False),
     )
 
 
 def _shortest(values: pa.ChunkedArray) -> pa.ChunkedArray:
     """Coordinates as Python writes a float (``repr``: 20.0, not PostgreSQL's 20), once per distinct value."""
-    return pa.chunked_array([pa.array(per_unique(values, lambda t: repr(float(t)) if t else ""), pa.string())])
+    return pa.chunked_array([pa.array(per_unique(values, lambda t: repr(float(t)) if t else ""), TEXT)])
 
 
 def _read_table(conn: psycopg.Connection, spec: TableSpec, layout: list[str]) -> RawTable:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from geo.columns import bools, strip
+from geo.columns import TEXT, bools, strip
 from geo.errors import Problem
 from geo.schema import Column
 
@@ -46,7 +46,7 @@ class RawTable:
         """One column's cells (all "" for a column the table lacks)."""
         if name in self.cells.column_names:
             return self.cells.column(name)
-        return pa.chunked_array([pa.array([""] * len(self), pa.string())])
+        return pa.chunked_array([pa.array([""] * len(self), TEXT)])
 
     def memo(self, key: tuple, build: Callable[[], T]) -> T:
         """``build()`` once per table and key."""
@@ -58,7 +58,7 @@ class RawTable:
     def frame(self) -> pd.DataFrame:
         """The cells as a pandas frame (string columns) with ``ROW_COLUMN``, made on first use."""
         if "frame" not in self.parsed:
-            frame = self.cells.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+            frame = self.cells.to_pandas(types_mapper={TEXT: pd.StringDtype("pyarrow", na_value=np.nan)}.get)
             frame[ROW_COLUMN] = self.rows
             self.parsed["frame"] = frame
         return self.parsed["frame"]
@@ -155,7 +155,7 @@ def read_fast(data: bytes, filename: str, columns: tuple[Column, ...]) -> tuple[
             # One thread: as fast on two cores shared with other work, and it keeps fewer parse buffers alive.
             read_options=pcsv.ReadOptions(column_names=[f"c{k}" for k in range(len(header))], skip_rows=1, use_threads=False),
             parse_options=pcsv.ParseOptions(newlines_in_values=False),
-            convert_options=pcsv.ConvertOptions(column_types={f"c{k}": pa.string() for k in range(len(header))},
+            convert_options=pcsv.ConvertOptions(column_types={f"c{k}": TEXT for k in range(len(header))},
                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
@@ -183,7 +183,7 @@ def _finish(filename: str, header: list[str], cells: pa.Table, rows: np.ndarray,
         return None, problems
     for col in columns:  # absent optional columns read as empty
         if col.name not in cells.column_names:
-            cells = cells.append_column(col.name, pa.array([""] * cells.num_rows, pa.string()))
+            cells = cells.append_column(col.name, pa.array([""] * cells.num_rows, TEXT))
     return RawTable(filename, cells, rows), problems
 
 
@@ -227,7 +227,7 @@ def read_rows(data: bytes, filename: str, columns: tuple[Column, ...]) -> tuple[
     except csv.Error as exc:
         return None, [*header_problems(filename, header, columns), *problems,
                       Problem(filename, start, None, "well-formed CSV", f"unparseable CSV ({exc})")]
-    table = pa.table([pa.array([r[k] for r in rows], pa.string()) for k in range(len(header))], names=header)
+    table = pa.table([pa.array([r[k] for r in rows], TEXT) for k in range(len(header))], names=header)
     found, more = _finish(filename, header, table, np.array(numbers, dtype=np.int64), columns)
     return found, more + problems
 

@@ -26,7 +26,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import geometry, spans
-from geo.columns import Dates, empty, parse_dates, parse_days, parse_numbers, per_unique
+from geo.columns import TEXT, Dates, bools, empty, parse_dates, parse_days, parse_numbers, per_unique
 from geo.history import Change, Timeline, build_timeline, first_in_force
 from geo.io import RawTable
 from geo.schema import INSTRUMENTS, Instrument, PartialDate, split_list, split_urls
@@ -67,6 +67,10 @@ class Part:
     @property
     def rows(self) -> np.ndarray:
         return self.table.rows
+
+    def constant(self, value: str) -> pa.Array:
+        """A column of ``value`` for every record (made once per part: columns the file lacks share it)."""
+        return _memo(self.table, f"constant {value}", (), lambda: pa.array(np.full(len(self), value), TEXT))
 
     def own(self) -> dict[str, np.ndarray | pa.ChunkedArray]:
         """Columns from the file's own cells: lists, dates, coordinates, search text, spans of its cells alone."""
@@ -121,8 +125,7 @@ def _own(table: RawTable) -> dict[str, np.ndarray | pa.ChunkedArray]:
         "sources": per_unique(table.column("sources"), split_urls),
         "search": _search_text(table),
     }
-    status = np.asarray(table.column("status").to_numpy(), dtype=object)
-    steps = spans.simple_steps(out["start"], out["start_last"], out["end_first"], out["end"], status, out["checked"])  # type: ignore[arg-type]
+    steps = spans.simple_steps(out["start"], out["start_last"], out["end_first"], out["end"], table.column("status"), out["checked"])  # type: ignore[arg-type]
     out["spans"], out["periods"] = spans.span_tuples(steps)
     out["start_first"], out["end_last"] = _dates(out["start"]), _dates(out["end"])  # type: ignore[arg-type]
     return out
@@ -131,8 +134,9 @@ def _own(table: RawTable) -> dict[str, np.ndarray | pa.ChunkedArray]:
 def _search_text(table: RawTable, block: int = 8192) -> pa.ChunkedArray:
     """The folded search text of every record, a block of rows at a time (so the intermediate texts stay small)."""
     columns = [table.column(f) for f in TEXT_FIELDS]
-    chunks = [pc.binary_join_element_wise(*[c.slice(first, block) for c in columns], " ") for first in range(0, len(table), block)]
-    return pa.chunked_array([fold_column(joined) for joined in chunks], pa.string())
+    space = pa.scalar(" ", TEXT)
+    chunks = [pc.binary_join_element_wise(*[c.slice(first, block) for c in columns], space) for first in range(0, len(table), block)]
+    return pa.chunked_array([fold_column(joined) for joined in chunks], TEXT)
 
 
 def _union_columns(parts: list[Part]) -> list[str]:
@@ -157,12 +161,12 @@ def _text_table(parts: list[Part]) -> pa.Table:
         chunks = []
         for part in parts:
             if name == "instrument":
-                chunks.append(pa.array(np.full(len(part), part.instrument), pa.string()))
+                chunks.append(part.constant(part.instrument))
             elif name in part.cells.column_names:
                 chunks += part.cells.column(name).chunks
             else:
-                chunks.append(pa.nulls(len(part), pa.string()).fill_null(""))
-        columns.append(pa.chunked_array(chunks, pa.string()))
+                chunks.append(part.constant(""))
+        columns.append(pa.chunked_array(chunks, TEXT))
     return pa.table(columns, names=names)
 
 
@@ -249,20 +253,20 @@ def timelines(text: pa.Table, checked: np.ndarray, history: pd.DataFrame, acts: 
     """The history inputs of every record, successors found, and which records need a timeline built one by one."""
     ids = text.column("id")
     found = History(_changes(history), _activations(acts), {})  # small tables: a pass over their rows
-    special = pc.is_in(ids, pa.array(list(found.changes) + list(found.activations), pa.string())).to_numpy(zero_copy_only=False)
+    special = bools(pc.is_in(ids, pa.array(list(found.changes) + list(found.activations), TEXT)))
     parent = text.column("parent")
     at = np.asarray(pc.index_in(parent, ids).fill_null(-1).to_numpy())
-    instrument = np.asarray(text.column("instrument").to_numpy(), dtype=object)
-    candidates = np.flatnonzero((at >= 0) & (instrument == instrument[np.maximum(at, 0)]) & ~empty(parent))
+    instrument = text.column("instrument")  # compared in Arrow: no Python string per record
+    same = bools(pc.equal(instrument, instrument.take(pa.array(np.maximum(at, 0))))) if len(at) else np.zeros(0, bool)
+    candidates = np.flatnonzero((at >= 0) & same & ~empty(parent))
     rows = text.take(pa.array(candidates, pa.int64())).select(["id", "start", "end", "status", "parent"]).to_pylist()
     for k, rec in sorted(zip(candidates.tolist(), rows, strict=True), key=lambda kr: file_order[kr[0]]):
         applies = first_in_force(found.timeline(rec, _checked(checked[k]), successor=False))
         held = found.successors.get(rec["parent"])
         if applies != (None, None) and (held is None or (applies[0] or dt.date.min) < (held[1][0] or dt.date.min)):
             found.successors[rec["parent"]] = (rec["id"], applies)
-    status = np.asarray(text.column("status").to_numpy(), dtype=object)
-    succeeded = pc.is_in(ids, pa.array(list(found.successors), pa.string())).to_numpy(zero_copy_only=False) & np.isin(status, ["superseded", "ended"])
-    return found, special | succeeded
+    ending = bools(pc.is_in(text.column("status"), pa.array(["superseded", "ended"], TEXT)))
+    return found, special | (bools(pc.is_in(ids, pa.array(list(found.successors), TEXT))) & ending)
 
 
 def _concat(parts: list[Part], name: str) -> np.ndarray:
@@ -286,7 +290,7 @@ def build_records(tables: dict[str, RawTable | None], countries: gpd.GeoDataFram
         spans_[special], periods[special] = spans.span_tuples(spans.Steps.of(built))
     shapes = [p.geometry(countries) for p in parts]
 
-    frame = text.to_pandas(types_mapper={pa.string(): STR}.get)
+    frame = text.to_pandas(types_mapper={TEXT: STR}.get)
     for name in ("partners", "routes", "sources"):
         frame[name] = pd.Series(_concat(parts, name), dtype=object)
     sensitivity = text.column("sensitivity")
@@ -296,7 +300,7 @@ def build_records(tables: dict[str, RawTable | None], countries: gpd.GeoDataFram
     frame["periods"] = pd.Series(periods, dtype=object)
     frame["start_first"] = pd.Series(_concat(parts, "start_first"), dtype=object)
     frame["end_last"] = pd.Series(_concat(parts, "end_last"), dtype=object)
-    frame["search_text"] = pd.Series(pa.chunked_array([c for p in parts for c in p.own()["search"].chunks], pa.string()), dtype=STR)  # type: ignore[union-attr]
+    frame["search_text"] = pd.Series(pa.chunked_array([c for p in parts for c in p.own()["search"].chunks], TEXT), dtype=STR)  # type: ignore[union-attr]
     frame["located"] = _concat(parts, "located").astype(bool)
     geoms = np.concatenate([g[0] for g in shapes]) if parts else np.zeros(0, object)
     records = gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(geoms, crs=4326), crs=4326)

@@ -16,17 +16,21 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
+import pyarrow as pa
 
 from geo.catalog import Catalog, build_catalog, in_catalog_order
-from geo.db import Snapshot
 from geo.errors import DataFileError, Problem, ValidationError
 from geo.io import FileKey, RawTable, file_keys, read_table
 from geo.records import catalog_order
 from geo.schema import BASEMAP_FILE, INSTRUMENTS
 from geo.sources import DirectorySource, PostgresSource, Source
 from geo.validate import DATA_FILES, Tables, ValidationReport, check_tables, read_basemap
+
+if TYPE_CHECKING:
+    from geo.db import Snapshot
 
 INSTRUMENT_FILES = frozenset(i.file for i in INSTRUMENTS)
 
@@ -54,12 +58,17 @@ class Loader:
             The data breaks one or more rules; ``.problems`` lists every one of them.
         """
         with self._lock:
-            version, tables, problems = self.snapshot()
-            problems = self.source.name_records(problems + check_tables(tables), tables)
-            report = ValidationReport(problems)
-            if not report.ok:
-                raise ValidationError(problems)
-            return build_catalog(tables, version, report)
+            try:
+                version, tables, problems = self.snapshot()
+                pa.default_memory_pool().release_unused()  # what reading a file left over, before building
+                problems = self.source.name_records(problems + check_tables(tables), tables)
+                report = ValidationReport(problems)
+                if not report.ok:
+                    raise ValidationError(problems)
+                return build_catalog(tables, version, report)
+            finally:
+                # Arrow's allocator keeps freed pages for reuse; a reload frees a whole file's worth of them.
+                pa.default_memory_pool().release_unused()
 
     def snapshot(self) -> tuple[str, Tables, list[Problem]]:
         """The version, the tables (instruments in catalog order) and the reading problems, reusing unchanged reads."""

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.columns import WHITESPACE, bools, empty, parse_dates, parse_days, parse_numbers, split_items
+from geo.columns import TEXT, WHITESPACE, bools, empty, parse_dates, parse_days, parse_numbers, split_items
 from geo.errors import Problem
 from geo.io import RawTable
 from geo.schema import (
@@ -224,9 +224,9 @@ def suspects(table: RawTable, col: Column, ctx: Context) -> np.ndarray:
     elif kind is Kind.CODE:
         out = ~bools(pc.is_in(values, ctx.codes))
     elif kind is Kind.ROUTES:
-        out = _list_suspects(values, ";", pa.array(list(ROUTES)), unique=False)
+        out = _list_suspects(values, ";", pa.array(list(ROUTES), TEXT), unique=False)
     elif kind in CHOICES or kind is Kind.CHOICE:
-        out = ~bools(pc.is_in(values, pa.array(list(CHOICES.get(kind, col.choices)), pa.string())))
+        out = ~bools(pc.is_in(values, pa.array(list(CHOICES.get(kind, col.choices)), TEXT)))
     elif kind in (Kind.LAT, Kind.LON, Kind.NUMBER):
         number, ok = table.memo(("numbers", col.name), lambda: parse_numbers(values))
         limit = {Kind.LAT: 90.0, Kind.LON: 180.0}.get(kind)

@@ -16,6 +16,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.history import State, Timeline, state_of
 from geo.schema import IN_FORCE_STATUSES, UNKNOWN_STATUSES
@@ -27,11 +29,18 @@ STATES = (State.OUT, State.IN, State.UNKNOWN)
 NO_DAY_PROBE = np.int64((dt.date(2000, 1, 1) - dt.date(1970, 1, 1)).days)  # Timeline.spans' probe without any breakpoint
 
 
-def state_codes(statuses: np.ndarray) -> np.ndarray:
+def _among(statuses: np.ndarray | pa.Array | pa.ChunkedArray, values: list[str]) -> np.ndarray:
+    """Which statuses are one of ``values`` (numpy strings, or an Arrow column: no Python string per record)."""
+    if isinstance(statuses, pa.Array | pa.ChunkedArray):
+        return np.asarray(pc.is_in(statuses, pa.array(values, statuses.type)).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.isin(statuses, values)
+
+
+def state_codes(statuses: np.ndarray | pa.Array | pa.ChunkedArray) -> np.ndarray:
     """How each status answers "in force?" (``history.state_of``), as OUT / IN / UNKNOWN codes."""
     out = np.full(len(statuses), OUT, dtype=np.int8)
-    out[np.isin(statuses, list(IN_FORCE_STATUSES))] = IN
-    out[np.isin(statuses, list(UNKNOWN_STATUSES))] = UNKNOWN
+    out[_among(statuses, sorted(IN_FORCE_STATUSES))] = IN
+    out[_among(statuses, sorted(UNKNOWN_STATUSES))] = UNKNOWN
     return out
 
 
@@ -72,7 +81,7 @@ class Steps:
 
 
 def simple_steps(start_first: np.ndarray, start_last: np.ndarray, end_first: np.ndarray, end_last: np.ndarray,
-                 status: np.ndarray, checked: np.ndarray) -> Steps:
+                 status: np.ndarray | pa.ChunkedArray, checked: np.ndarray) -> Steps:
     """``build_timeline`` for records without history rows, activations or successor, a column at a time.
 
     Arguments are int64 days (NONE_LO / NONE_HI where the cell is empty) and the status strings. The steps: the
@@ -83,7 +92,7 @@ def simple_steps(start_first: np.ndarray, start_last: np.ndarray, end_first: np.
     """
     n = len(status)
     has_start, has_end = start_first != NONE_LO, end_first != NONE_LO
-    was_active = np.isin(status, ["ended", "superseded", "suspended"])
+    was_active = _among(status, ["ended", "superseded", "suspended"])
     current = state_codes(status)
     first_state = np.where(was_active, IN, current).astype(np.int8)
     a_lo = np.where(has_start, start_first, NONE_LO)

@@ -61,7 +61,7 @@ def fold_column(values: pa.Array | pa.ChunkedArray) -> pa.Array:
             originals = values.take(pa.array(rows[odd])).to_pylist()
             mask = np.zeros(len(other), dtype=bool)
             mask[odd] = True
-            other = pc.replace_with_mask(other, pa.array(mask), pa.array([fold(t) for t in originals], pa.string()))
+            other = pc.replace_with_mask(other, pa.array(mask), pa.array([fold(t) for t in originals], other.type))
     mask = np.zeros(len(values), dtype=bool)
     mask[rows] = True
     return pc.replace_with_mask(out, pa.array(mask), other)

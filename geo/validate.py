@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo import geometry
-from geo.columns import bools, empty, first_rows, group_ids, parse_dates
+from geo.columns import TEXT, bools, empty, first_rows, group_ids, parse_dates
 from geo.errors import Problem
 from geo.io import RawTable, read_table
 from geo.places import check_basemap, location_rules, outlines
@@ -164,13 +164,13 @@ def partner_code_rules(partners: RawTable) -> tuple[list[Problem], pa.Array]:
 
 
 def _all_ids(tables: list[RawTable]) -> pa.ChunkedArray:
-    return pa.chunked_array([c for t in tables for c in t.column("id").chunks], pa.string())
+    return pa.chunked_array([c for t in tables for c in t.column("id").chunks], TEXT)
 
 
 def id_rules(tables: list[RawTable]) -> tuple[list[Problem], pa.Array]:
     """Ids well formed and unique across every record file; returns the problems and every id used."""
     if not tables:
-        return [], pa.array([], pa.string())
+        return [], pa.array([], TEXT)
     ids = _all_ids(tables)
     which = np.concatenate([np.full(len(t), n) for n, t in enumerate(tables)])
     pos = np.concatenate([np.arange(len(t)) for t in tables])
@@ -236,7 +236,7 @@ def record_starts(tables: list[RawTable]) -> tuple[pa.Array, np.ndarray, np.ndar
     """The records with a readable start, each id once (its first such row in file order): ids, first days,
     and where each is (table number, row position)."""
     if not tables:
-        return pa.array([], pa.string()), np.zeros(0, "datetime64[D]"), np.zeros((0, 2), np.int64)
+        return pa.array([], TEXT), np.zeros(0, "datetime64[D]"), np.zeros((0, 2), np.int64)
     starts = [t.memo(("dates", "start"), lambda t=t: parse_dates(t.column("start"))) for t in tables]
     order = _file_order(tables)
     readable = np.concatenate([s.ok for s in starts])[order]
@@ -270,7 +270,7 @@ def status_change_rules(changes: RawTable, tables: list[RawTable]) -> list[Probl
 def check_tables(tables: Tables, today: dt.date | None = None) -> list[Problem]:
     """Every rule that concerns the content of the tables read from a directory (or a database)."""
     problems: list[Problem] = []
-    codes = pa.array([], pa.string())
+    codes = pa.array([], TEXT)
     if tables.partners is not None:
         found, codes = partner_code_rules(tables.partners)
         problems += found
