@@ -11,9 +11,7 @@ activations.csv, successors; ``geo.spans``).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -187,26 +185,30 @@ def _areas(countries: gpd.GeoDataFrame) -> dict[tuple[str, ...], tuple[BaseGeome
     return held[1]
 
 
+def area_outline(countries: gpd.GeoDataFrame, partners: tuple[str, ...]) -> tuple[BaseGeometry | None, float, float]:
+    """The outline of a record drawn as the area of its partners, and its label point (kept per basemap)."""
+    cache = _areas(countries)
+    if partners not in cache:
+        g = geometry.dissolve(partners, dict(zip(countries["iso3"], countries.geometry, strict=True)))
+        p = geometry.label_point(g)
+        cache[partners] = (g, (p.x if p is not None else np.nan), (p.y if p is not None else np.nan))
+    return cache[partners]
+
+
+def area_sets(table: RawTable) -> set[tuple[str, ...]]:
+    """The distinct sets of partners of a table's records drawn as areas (not located)."""
+    cells = pc.unique(pc.filter(table.column("partners"), pa.array(empty(table.column("lat")))))
+    return {split_list(c) for c in cells.to_pylist()}
+
+
 def _geometry(partners: np.ndarray, located: np.ndarray, lon: np.ndarray, lat: np.ndarray,
               countries: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each record's geometry (its point, or the union of its partners' outlines) and label point."""
     geoms = np.empty(len(partners), dtype=object)
     geoms[located] = shapely.points(lon[located], lat[located])
     label_x, label_y = np.where(located, lon, np.nan), np.where(located, lat, np.nan)
-    cache = _areas(countries)
-    shapes = dict(zip(countries["iso3"], countries.geometry, strict=True))
-
-    def outline(ps: tuple[str, ...]) -> tuple[BaseGeometry | None, float, float]:
-        g = geometry.dissolve(ps, shapes)
-        p = geometry.label_point(g)
-        return g, (p.x if p is not None else np.nan), (p.y if p is not None else np.nan)
-
-    missing = sorted(set(partners[~located].tolist()) - set(cache), key=len, reverse=True)
-    # Unions of many countries take tens of milliseconds each and GEOS releases the GIL: two at a time.
-    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        cache.update(zip(missing, pool.map(outline, missing), strict=True))
     area = np.flatnonzero(~located)
-    found = [cache[ps] for ps in partners[area].tolist()]
+    found = [area_outline(countries, ps) for ps in partners[area].tolist()]
     geoms[area] = [f[0] for f in found] if found else []
     label_x[area] = [f[1] for f in found]
     label_y[area] = [f[2] for f in found]

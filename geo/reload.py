@@ -14,7 +14,12 @@ their text instead of copying it; the rules read rows in any order and report th
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,8 +29,10 @@ import pyarrow as pa
 from geo.catalog import Catalog, build_catalog, in_catalog_order
 from geo.errors import DataFileError, Problem, ValidationError
 from geo.io import FileKey, RawTable, file_keys, read_table
-from geo.records import catalog_order
-from geo.schema import BASEMAP_FILE, INSTRUMENTS
+from geo.places import location_rules, outlines
+from geo.records import area_outline, area_sets, catalog_order, part_of
+from geo.rules import local_problems
+from geo.schema import BASEMAP_FILE, INSTRUMENTS, Instrument
 from geo.sources import DirectorySource, PostgresSource, Source
 from geo.validate import DATA_FILES, Tables, ValidationReport, check_tables, read_basemap
 
@@ -33,6 +40,40 @@ if TYPE_CHECKING:
     from geo.db import Snapshot
 
 INSTRUMENT_FILES = frozenset(i.file for i in INSTRUMENTS)
+WORKERS = min(2, os.cpu_count() or 1)  # Arrow, numpy and GEOS release the GIL: files are worked on side by side
+
+
+def _read(path: Path, file: str, columns: tuple) -> tuple[RawTable | None, list[Problem]]:
+    table, found = read_table(path, file, columns)
+    if table is not None and file in INSTRUMENT_FILES:
+        table = catalog_order(table)
+    return table, found
+
+
+def prepare(tables: Tables, files: list[str], today: dt.date | None = None) -> None:
+    """Work out, for freshly read instrument tables, what depends on each alone (its own rules, its catalog part)
+    and the outlines of records drawn as areas (unions of many countries take tens of milliseconds each), on two
+    workers; ``check_tables`` and ``build_catalog`` then find it done."""
+    today = today or dt.date.today()
+    countries = tables.countries
+    if countries is not None:
+        outlines(countries)  # prepared once, before threads use the outlines
+    fresh = [(i, tables.instruments[i.key]) for i in INSTRUMENTS if i.file in files and tables.instruments.get(i.key) is not None]
+
+    def table_job(inst: Instrument, table: RawTable) -> None:
+        local_problems(table, inst.columns, today)
+        if inst.located:
+            location_rules(table, inst.key, countries)
+        part_of(table, inst).own()
+
+    jobs: list[tuple[float, Callable[[], object]]] = [(len(t) / 1e4, partial(table_job, i, t)) for i, t in fresh]
+    if countries is not None:
+        sets = set().union(*(area_sets(t) for _, t in fresh)) if fresh else set()
+        jobs += [(len(ps) / 10, partial(area_outline, countries, ps)) for ps in sets]
+    jobs.sort(key=lambda job: -job[0])  # the longest first, so the two workers finish together
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for future in [pool.submit(job) for _, job in jobs]:
+            future.result()
 
 
 class Loader:
@@ -75,9 +116,11 @@ class Loader:
         if isinstance(self.source, DirectorySource):
             return self._directory(self.source.path)
         if isinstance(self.source, PostgresSource):
+            kept = self._snapshot.tables.by_file() if self._snapshot is not None else {}
             snap = self.source.read_snapshot(self._snapshot)
             in_catalog_order(snap.tables)  # kept sorted in the snapshot, so the next one reuses them sorted
             self._snapshot = snap
+            prepare(snap.tables, [f for f, t in snap.tables.by_file().items() if t is not None and kept.get(f) is not t])
             return snap.version, snap.tables, snap.problems
         version, tables, problems = self.source.snapshot()
         return version, in_catalog_order(tables), problems
@@ -86,19 +129,19 @@ class Loader:
         if not path.is_dir():
             raise DataFileError(Problem(str(path), None, None, "a data directory", "no such directory"))
         version, keys = file_keys(path)
-        raw: dict[str, RawTable | None] = {}
-        problems: list[Problem] = []
-        for file, columns in DATA_FILES:
-            key = keys.get(file)
-            held = self._files.get(file)
-            if held is None or key is None or held[0] != key:
-                table, found = read_table(path, file, columns)
-                if table is not None and file in INSTRUMENT_FILES:
-                    table = catalog_order(table)
-                held = self._files[file] = (key, table, found)
-            raw[file] = held[1]
-            problems += held[2]
-        key = keys.get(BASEMAP_FILE)
-        if self._basemap is None or key is None or self._basemap[0] != key:
-            self._basemap = (key, *read_basemap(path))
-        return version, Tables.assemble(raw, self._basemap[1]), problems + self._basemap[2]
+        stale = [(file, columns) for file, columns in DATA_FILES
+                 if (held := self._files.get(file)) is None or keys.get(file) is None or held[0] != keys.get(file)]
+        basemap_key = keys.get(BASEMAP_FILE)
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # the basemap and the files read side by side
+            basemap = None if self._basemap is not None and basemap_key is not None and self._basemap[0] == basemap_key \
+                else pool.submit(read_basemap, path)
+            for (file, _), (table, found) in zip(stale, pool.map(lambda fc: _read(path, *fc), stale), strict=True):
+                self._files[file] = (keys.get(file), table, found)
+            if basemap is not None:
+                self._basemap = (basemap_key, *basemap.result())
+        assert self._basemap is not None
+        raw = {file: self._files[file][1] for file, _ in DATA_FILES}
+        problems = [p for file, _ in DATA_FILES for p in self._files[file][2]]
+        tables = Tables.assemble(raw, self._basemap[1])
+        prepare(tables, [file for file, _ in stale])
+        return version, tables, problems + self._basemap[2]

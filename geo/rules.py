@@ -272,14 +272,18 @@ def column_problems(table: RawTable, columns: tuple[Column, ...], ctx: Context, 
     return out
 
 
+def local_problems(table: RawTable, columns: tuple[Column, ...], today: dt.date) -> Keyed:
+    """The cell problems of the rules that read only this table (once per read of it and per day)."""
+    ctx = Context(pa.array([], TEXT), pa.array([], TEXT), today)  # these rules read no other file
+    return table.memo(("cells", columns, today), lambda: column_problems(table, columns, ctx, context=False))
+
+
 def cell_problems(table: RawTable, columns: tuple[Column, ...], ctx: Context) -> list[Problem]:
     """Required cells and per-cell rules, plus period order, for one table, in row order.
 
     The rules that read only this table are computed once per read of it (memoised on the table: an unchanged
     file keeps them across reloads); the ones that read partner codes or record ids are re-run every time.
     """
-    today = ctx.today
-    local = table.memo(("cells", columns, today), lambda: column_problems(table, columns, ctx, context=False))
-    keyed = local + column_problems(table, columns, ctx, context=True)
+    keyed = local_problems(table, columns, ctx.today) + column_problems(table, columns, ctx, context=True)
     keyed.sort(key=lambda kp: (kp[1].row, kp[0][1]))  # the order of a scan of the file, row by row
     return [p for _, p in keyed]

@@ -164,3 +164,29 @@ def test_search_text_of_a_column_is_the_fold_of_each_cell(cells: list[str]) -> N
     from geo.text import fold, fold_column
 
     assert fold_column(pa.chunked_array([pa.array(cells, pa.string())])).to_pylist() == [fold(c) for c in cells]
+
+
+cell = st.one_of(st.text(alphabet='ab ,"\n\r\t\u00a0é;', max_size=6),  # anything, stray quotes and breaks included
+                 st.text(alphabet="ab é;", max_size=6).map(lambda t: f'"{t}"'),  # properly quoted
+                 st.text(alphabet='ab,"', max_size=6).map(lambda t: '"' + t.replace('"', '""') + '"'))
+line = st.tuples(st.sampled_from([2, 2, 2, 2, 1, 3]).flatmap(lambda n: st.lists(cell, min_size=n, max_size=n)),
+                 st.sampled_from(["\n", "\n", "\r\n", "\r", ""]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(line, min_size=1, max_size=8), st.booleans())
+def test_the_fast_reader_reads_what_the_reference_reader_reads(lines: list, bom: bool) -> None:
+    """Arrow reads a file only when it reads it exactly as Python's strict csv module does (else it declines)."""
+    from geo.io import read_fast, read_rows
+
+    columns = INSTRUMENTS[0].columns[:2]  # id, name
+    text = "id,name\n" + "".join(",".join(cells) + end for cells, end in lines)
+    data = ("\ufeff" if bom else "").encode() + text.encode("utf-8")
+    fast = read_fast(data, "f.csv", columns)
+    if fast is None:
+        return
+    slow = read_rows(data, "f.csv", columns)
+    assert fast[1] == slow[1]
+    assert (fast[0] is None) == (slow[0] is None)
+    if fast[0] is not None:
+        assert fast[0].cells.to_pydict() == slow[0].cells.to_pydict() and fast[0].rows.tolist() == slow[0].rows.tolist()
