@@ -151,19 +151,35 @@ def _union_columns(parts: list[Part]) -> list[str]:
     return names
 
 
+SMALL = 8192  # parts shorter than this share one chunk per column (a filter then takes from few chunks)
+
+
 def _text_table(parts: list[Part]) -> pa.Table:
-    """Every part's text cells under one set of columns (first appearance order; "" where a part lacks one)."""
+    """Every part's text cells under one set of columns (first appearance order; "" where a part lacks one).
+
+    The big parts' chunks are the tables' own (shared, not copied); runs of small parts (the curated files) are
+    concatenated, so that selecting rows (``geo.apply``) does not step through a dozen tiny chunks per column.
+    """
     names = _union_columns(parts)
     columns = []
     for name in names:
-        chunks = []
+        chunks, small = [], []
         for part in parts:
             if name == "instrument":
-                chunks.append(part.constant(part.instrument))
+                mine = [part.constant(part.instrument)]
             elif name in part.cells.column_names:
-                chunks += part.cells.column(name).chunks
+                mine = part.cells.column(name).chunks
             else:
-                chunks.append(part.constant(""))
+                mine = [part.constant("")]
+            if len(part) < SMALL:
+                small += mine
+                continue
+            if small:
+                chunks.append(pa.concat_arrays(small))
+                small = []
+            chunks += mine
+        if small:
+            chunks.append(pa.concat_arrays(small))
         columns.append(pa.chunked_array(chunks, TEXT))
     return pa.table(columns, names=names)
 
