@@ -14,8 +14,12 @@ import geo
 SYNTHETIC_FILES = ("events.csv", "operations.csv", "organisations.csv", "risk_networks.csv", "liaison_officers.csv")
 
 
-def synthetic(target: Path, size: int) -> Path:
-    """The shipped data plus ``size`` records copied from located records (new ids), spread over four files."""
+def synthetic(target: Path, size: int, vary: bool = False) -> Path:
+    """The shipped data plus ``size`` records copied from located records (new ids), spread over four files.
+
+    ``vary``: every copy also gets its own description, notes and start year, so no two records share their text
+    or their dates (caches keyed by distinct values gain nothing).
+    """
     shutil.copytree(geo.settings.DEFAULT_DATA_DIR, target)
     sources = {}
     for name in SYNTHETIC_FILES:
@@ -32,6 +36,12 @@ def synthetic(target: Path, size: int) -> Path:
             writer = csv.DictWriter(fh, header, lineterminator="\n")
             for n in range(per_file):
                 base = located[n % len(located)]
-                writer.writerow({**base, "id": f"{base['id']}-s{n}", "name": f"{base['name']} #{n}", "parent": ""}
-                                if "parent" in base else {**base, "id": f"{base['id']}-s{n}", "name": f"{base['name']} #{n}"})
+                row = {**base, "id": f"{base['id']}-s{n}", "name": f"{base['name']} #{n}"}
+                if "parent" in base:
+                    row["parent"] = ""
+                if vary:
+                    year = 1990 + n % 35
+                    row |= {"description": f"{base['description']} Copy {n} of {name}.", "notes": f"Synthetic copy {n}; {base['notes']}",
+                            "start": f"{year}-{1 + n % 12:02d}" if n % 3 else str(year), "end": ""}
+                writer.writerow(row)
     return target

@@ -268,6 +268,8 @@ _EXPORT_GEOMETRY: dict[str, geo.DisplayGeometry] = {}
 def export_geometry(catalog: Catalog) -> geo.DisplayGeometry:
     """Finer outlines than the live map (exports are rendered once and looked at closely), per data version."""
     if catalog.version not in _EXPORT_GEOMETRY:
+        while len(_EXPORT_GEOMETRY) >= 2:  # the last good version and the current one, never every version
+            _EXPORT_GEOMETRY.pop(next(iter(_EXPORT_GEOMETRY)))
         _EXPORT_GEOMETRY[catalog.version] = geo.display_geometry(catalog, tolerance=0.04, min_part=0.01)
     return _EXPORT_GEOMETRY[catalog.version]
 

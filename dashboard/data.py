@@ -2,14 +2,18 @@
 
 - The data source is the data directory, or PostgreSQL when ``BB_DATABASE_URL`` is set (``geo.open_source``);
   one source object per process keeps its polling connection.
-- The catalog is loaded once per data version (``cache_resource``: shared, read-only by contract).
+- The catalog is loaded once per data version (``cache_resource``: shared, read-only by contract) by one
+  ``geo.Loader`` per source, which re-reads only the file (or database table) that changed and keeps the rest.
   A failed validation is cached too (as an error value), so a broken file is validated once, not on every
   rerun. An unreachable database is never cached: the next check tries again.
 - If the newest version is broken (or the directory vanished, or the database is down), the last good
   catalog of this process is served together with the problem, so the map never goes blank.
 - Derived results are keyed on small hashable values: (version, FilterSpec).
-- Every good version this process has served is remembered with the time it was first seen and the
-  fingerprints of its records, so a session can ask what changed since it opened, or since a time.
+- Bounded: catalogs, outlines and map models are kept for the last good and the current version only (two
+  entries); per-spec results for a few dozen specs.
+- Every good version this process has served is remembered with the time it was first seen (``geo.changes.
+  VersionLog``: the current fingerprints, and for older versions only the records that differed), so a session
+  can ask what changed since it opened, or since a time.
 """
 
 from __future__ import annotations
@@ -23,23 +27,14 @@ import streamlit as st
 
 import geo
 from geo import Catalog, DataError, DisplayGeometry, FilterSpec
-from geo.changes import Changes, Entry, cleared, diff, fingerprints
+from geo.changes import Changes, VersionLog, fingerprints
 
 _LAST_GOOD: dict[str, Catalog] = {}  # data source -> last catalog that validated (process-wide)
 _LOCK = threading.Lock()
 MAX_HISTORY = 500  # versions remembered per data source (a version a minute is eight hours)
+PER_SPEC = 64  # cached per-spec results (masks over all records: 100 kB each at 100,000 records)
 
-
-@dataclass(frozen=True)
-class Seen:
-    """A good data version as first seen by this process."""
-
-    at: dt.datetime
-    version: str
-    prints: dict[str, Entry]
-
-
-_HISTORY: dict[str, list[Seen]] = {}  # data source -> good versions, oldest first
+_HISTORY: dict[str, VersionLog] = {}  # data source -> good versions
 
 
 @dataclass(frozen=True)
@@ -68,10 +63,16 @@ def _source(url: str, directory: str) -> geo.Source:
     return geo.open_source(url, Path(directory))
 
 
-@st.cache_resource(show_spinner="Loading the cooperation dataset…", max_entries=4)
+@st.cache_resource(max_entries=4)
+def _loader(url: str, directory: str) -> geo.Loader:
+    """One loader per source and process: it keeps the last read, so a reload reads only what changed."""
+    return geo.Loader(_source(url, directory))
+
+
+@st.cache_resource(show_spinner="Loading the cooperation dataset…", max_entries=2)
 def _load(url: str, directory: str, version: str) -> Catalog | DataError:
     try:
-        return geo.load_catalog(_source(url, directory))
+        return _loader(url, directory).load()
     except geo.DatabaseError:
         raise  # not cached: the database may be back on the next check
     except DataError as exc:
@@ -106,7 +107,7 @@ def current() -> Loaded:
     return Loaded(last, str(result), version, now, withheld)
 
 
-@st.cache_resource(max_entries=8)
+@st.cache_resource(max_entries=6)
 def _visible(version: str, clearance: str, _catalog: Catalog) -> Catalog:
     return geo.visible(_catalog, clearance)
 
@@ -120,7 +121,7 @@ def viewed(loaded: Loaded, clearance: str) -> Catalog | None:
     return _visible(loaded.catalog.version, clearance, loaded.catalog)
 
 
-@st.cache_resource(max_entries=8)
+@st.cache_resource(max_entries=6)
 def display(version: str, _catalog: Catalog) -> DisplayGeometry:
     """Simplified outlines, once per data version (the catalog is identified by its version)."""
     return geo.display_geometry(_catalog)
@@ -137,42 +138,38 @@ def map_version(version: str, _catalog: Catalog):
     return model, live_map.data_file(version, model.payload, marking=geo.highest(_catalog.records["sensitivity"]))
 
 
-@st.cache_data(max_entries=512)
+@st.cache_data(max_entries=PER_SPEC)
 def shown_mask(version: str, spec: FilterSpec, _catalog: Catalog):
     """Which records of the version the spec shows, as a boolean array in catalog order."""
     return geo.mask(_catalog, spec)
 
 
-@st.cache_data(max_entries=512)
+@st.cache_data(max_entries=PER_SPEC)
 def unknown_mask(version: str, spec: FilterSpec, _catalog: Catalog):
     """Which of the shown records are shown only because the sources leave the asked day (or period) open
     ("date unknown"), as a boolean array in catalog order: what the map and the table mark."""
     return geo.date_unknown(_catalog, spec)
 
 
-@st.cache_data(max_entries=512)
+@st.cache_data(max_entries=PER_SPEC)
 def selected_ids(version: str, spec: FilterSpec, _catalog: Catalog) -> tuple[str, ...]:
     """Ids of the records the spec selects, cached on (version, spec)."""
     return geo.matching_ids(_catalog, spec)
 
 
 def filtered(catalog: Catalog, spec: FilterSpec):
-    """The selected records, in catalog order."""
-    ids = set(selected_ids(catalog.version, spec, catalog))
-    return catalog.records[catalog.records["id"].isin(ids)]
+    """The selected records, in catalog order (by the cached mask: no set of ids per rerun)."""
+    return catalog.records[shown_mask(catalog.version, spec, catalog)]
 
 
 def _remember(source: str, catalog: Catalog, now: dt.datetime) -> None:
     with _LOCK:
-        history = _HISTORY.setdefault(source, [])
-        if history and history[-1].version == catalog.version:
+        log = _HISTORY.setdefault(source, VersionLog(MAX_HISTORY))
+        if log.version == catalog.version:
             return
-        if any(h.version == catalog.version for h in history):  # back to an earlier version: seen again now
-            history[:] = [h for h in history if h.version != catalog.version]
-    prints = fingerprints(catalog)  # outside the lock: a few milliseconds
+    prints = fingerprints(catalog)  # outside the lock: a fraction of a second at 100,000 records
     with _LOCK:
-        history.append(Seen(now, catalog.version, prints))
-        del history[:-MAX_HISTORY]
+        log.remember(now, catalog.version, prints)
 
 
 def changes_since(catalog: Catalog, since: dt.datetime) -> tuple[Changes, dt.datetime]:
@@ -180,16 +177,12 @@ def changes_since(catalog: Catalog, since: dt.datetime) -> tuple[Changes, dt.dat
     from (later than ``since`` when this process has no older version: it started after that time)."""
     source = _source(*_settings()).describe()
     with _LOCK:
-        history = list(_HISTORY.get(source, []))
-    version, _, clearance = catalog.version.partition("~")  # a view (geo.visible) names its clearance
-    now_prints = next((h.prints for h in reversed(history) if h.version == version), None)
-    if now_prints is None or not history:
+        log = _HISTORY.get(source)
+    if log is None:
         return Changes(), since
-    older = [h for h in history if h.at <= since]
-    base = older[-1] if older else history[0]  # no version that old: compare from the oldest one, and say so
-    if clearance:  # only what this viewer may hear of: records at or below the clearance, then and now
-        return diff(cleared(base.prints, clearance), cleared(now_prints, clearance)), since if older else base.at
-    return diff(base.prints, now_prints), since if older else base.at
+    version, _, clearance = catalog.version.partition("~")  # a view (geo.visible) names its clearance
+    with _LOCK:  # only what this viewer may hear of: records at or below the clearance, then and now
+        return log.changes_since(version, since, clearance or None)
 
 
 def data_changed_at() -> dt.datetime | None:

@@ -10,6 +10,7 @@ from geo.filters import FilterSpec, apply, date_unknown, mask, matching_ids, rou
 from geo.geometry import label_point
 from geo.history import STATE_LABELS, Standing, State, Timeline, known_facts, state_on
 from geo.io import data_version
+from geo.reload import Loader
 from geo.schema import (
     EVENTS,
     INSTRUMENT_BY_KEY,
@@ -46,6 +47,7 @@ __all__ = [
     "DisplayGeometry",
     "FilterSpec",
     "Instrument",
+    "Loader",
     "PartialDate",
     "PostgresSource",
     "Problem",

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
-from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from geo import geometry
-from geo.errors import ValidationError
-from geo.history import Change, Timeline, build_timeline, first_in_force, periods_of
+from geo.history import Timeline
 from geo.io import ROW_COLUMN, RawTable
-from geo.schema import (
-    ACTIVATION_COLUMNS,
-    INSTRUMENT_BY_KEY,
-    INSTRUMENTS,
-    STATUS_CHANGE_COLUMNS,
-    Column,
-    PartialDate,
-    split_list,
-    split_urls,
-)
-from geo.sources import DirectorySource, Source
-from geo.validate import Tables, ValidationReport, check_tables
+from geo.records import TEXT_FIELDS, History, build_records, catalog_order
+from geo.schema import ACTIVATION_COLUMNS, STATUS_CHANGE_COLUMNS, Column, PartialDate, split_list, split_urls
+from geo.sources import Source
+from geo.text import fold
+from geo.validate import Tables, ValidationReport
+
+__all__ = ["TEXT_FIELDS", "Catalog", "DisplayGeometry", "build_catalog", "display_geometry", "fold", "load_catalog"]
 
 Period = tuple[dt.date | None, dt.date | None]
 
@@ -52,15 +44,37 @@ class Catalog:
     countries: gpd.GeoDataFrame
     report: ValidationReport = field(default_factory=ValidationReport)
     history: pd.DataFrame = field(default_factory=pd.DataFrame)  # status_changes.csv: the status history rows
+    inputs: History = field(default_factory=lambda: History({}, {}, {}), repr=False, compare=False)  # see timeline()
 
     def layer(self, instrument: str) -> gpd.GeoDataFrame:
         """The records of one instrument."""
         return self.records[self.records["instrument"] == instrument]
 
     def record(self, record_id: str) -> pd.Series | None:
-        """One record by id, or None."""
+        """One record by id, or None; with its ``timeline`` (``geo.history``), built for it."""
         hit = self.records[self.records["id"] == record_id]
-        return None if hit.empty else hit.iloc[0]
+        if hit.empty:
+            return None
+        rec = hit.iloc[0].copy()
+        rec["timeline"] = self._timeline(rec)
+        return rec
+
+    def timeline(self, record_id: str) -> Timeline | None:
+        """A record's status timeline, with the reasons in words (built when asked: the catalog keeps only its
+        spans, which answer "in force on day D?" for filters and figures)."""
+        rec = self.record(record_id)
+        return None if rec is None else rec["timeline"]
+
+    def timelines(self) -> list[Timeline]:
+        """Every record's timeline, in record order (built one by one: for tests and reports, not for each rerun)."""
+        return [self._timeline(rec) for _, rec in self.records[["id", "start", "end", "status", "checked"]].iterrows()]
+
+    def _timeline(self, rec: pd.Series) -> Timeline:
+        try:
+            checked: dt.date | None = dt.date.fromisoformat(rec["checked"])
+        except ValueError:
+            checked = None
+        return self.inputs.timeline({k: rec[k] for k in ("id", "start", "end", "status")}, checked)
 
     def history_of(self, record_id: str) -> pd.DataFrame:
         """The status history rows of one record, oldest first (file order breaks ties)."""
@@ -73,59 +87,6 @@ class Catalog:
     def partner_names(self) -> dict[str, str]:
         """Partner code -> display name."""
         return dict(zip(self.partners["code"], self.partners["name"], strict=True))
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents, so that 'chisinau' finds 'Chișinău'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-TEXT_FIELDS = ("name", "description", "place", "acronym", "counterpart", "implementers", "framework", "border_section",
-               "activity", "organisers", "priorities", "agency_part", "notes")
-
-
-def _parse(cell: str) -> PartialDate | None:
-    return PartialDate.parse(cell) if cell else None
-
-
-def _day(cell: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(cell)
-    except ValueError:
-        return None
-
-
-def timelines(rows: list[dict], history: pd.DataFrame, activations: pd.DataFrame) -> dict[str, Timeline]:
-    """Every record's status timeline (``geo.history``): its cells, its status changes, its activations and, for
-    a superseded or ended record, when its successor (a record of the same instrument naming it as ``parent``,
-    not an operation under it) first applied."""
-    changes: dict[str, list[Change]] = {}
-    for h in history.to_dict("records"):
-        if h["status"]:
-            changes.setdefault(h["record_id"], []).append(Change(PartialDate.parse(h["date"]), h["status"], h["event"]))
-    acts: dict[str, list[tuple[str, str]]] = {}
-    for a in activations.to_dict("records"):
-        acts.setdefault(a["record_id"], []).append((a["start"], a["end"]))
-
-    def one(r: dict, successor: tuple[str, tuple[dt.date | None, dt.date | None]] | None = None) -> Timeline:
-        return build_timeline(r["start"], r["end"], r["status"], _day(r["checked"]), changes.get(r["id"], []),
-                              sorted(acts.get(r["id"], []), key=lambda a: PartialDate.parse(a[0]).first), successor)
-
-    out = {r["id"]: one(r) for r in rows}
-    instrument_of = {r["id"]: r["instrument"] for r in rows}
-    successors: dict[str, tuple[str, tuple[dt.date | None, dt.date | None]]] = {}
-    for r in rows:
-        parent = r.get("parent")
-        if parent and instrument_of.get(parent) == r["instrument"]:
-            applies = first_in_force(out[r["id"]])
-            held = successors.get(parent)
-            if applies != (None, None) and (held is None or (applies[0] or dt.date.min) < (held[1][0] or dt.date.min)):
-                successors[parent] = (r["id"], applies)
-    for r in rows:
-        if r["id"] in successors and r["status"] in ("superseded", "ended"):
-            out[r["id"]] = one(r, successors[r["id"]])
-    return out
 
 
 def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Catalog:
@@ -144,64 +105,18 @@ def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Cat
 
     acts = _frame(tables.activations, ACTIVATION_COLUMNS)
     history = _frame(tables.status_changes, STATUS_CHANGE_COLUMNS)
-
-    frames = []
-    for inst in INSTRUMENTS:
-        table = tables.instruments.get(inst.key)
-        if table is None:
-            continue
-        frame = table.frame.drop(columns=[ROW_COLUMN]).copy()
-        frame.insert(1, "instrument", inst.key)
-        frames.append(frame)
-    records = pd.concat(frames, ignore_index=True).fillna("")
-    for col in ("lat", "lon", "precision", "place", "coord_source", "parent"):
-        if col not in records.columns:
-            records[col] = ""
-
-    rows = records.to_dict("records")
-
-    def put(name: str, values: list) -> None:  # object columns keep tuples and dates as they are
-        records[name] = pd.Series(values, index=records.index, dtype=object)
-
-    put("partners", [split_list(r["partners"]) for r in rows])
-    put("routes", [split_list(r["routes"]) for r in rows])
-    put("sources", [split_urls(r["sources"]) for r in rows])
-    records["sensitivity"] = [r["sensitivity"] or "public" for r in rows]
-    put("regions", [tuple(sorted({region_of[p] for p in ps if p in region_of})) for ps in records["partners"]])
-    lines = timelines(rows, history, acts)
-    put("timeline", [lines[r["id"]] for r in rows])
-    spans = [lines[r["id"]].spans() for r in rows]
-    put("spans", spans)  # runs of days in force or date unknown, with which: what filters and figures read
-    put("periods", [periods_of(sp) for sp in spans])  # the same days, merged
-    starts = [_parse(r["start"]) for r in rows]
-    ends = [_parse(r["end"]) for r in rows]
-    put("start_first", [s.first if s else None for s in starts])
-    put("end_last", [e.last if e else None for e in ends])
-    records["search_text"] = [fold(" ".join(str(r.get(f, "")) for f in TEXT_FIELDS)) for r in rows]
-    records["located"] = [bool(r["lat"]) for r in rows]
-
-    geoms = []
-    for r, ps in zip(rows, records["partners"], strict=True):
-        if r["lat"]:
-            geoms.append(Point(float(r["lon"]), float(r["lat"])))
-        else:
-            geoms.append(geometry.dissolve(ps, shapes))
-    gdf = gpd.GeoDataFrame(records, geometry=geoms, crs=4326)
-    labels = [geometry.label_point(g) for g in gdf.geometry]
-    gdf["label_lon"] = [p.x if p is not None else None for p in labels]
-    gdf["label_lat"] = [p.y if p is not None else None for p in labels]
-    gdf = gdf.sort_values(["instrument", "start_first", "id"], key=_sort_key, kind="stable").reset_index(drop=True)
-
+    records, inputs = build_records(tables.instruments, tables.countries, tables.partners, region_of, history, acts)
     return Catalog(
         version=version,
         loaded_at=dt.datetime.now(dt.UTC),
-        records=gdf,
+        records=records,
         partners=partners,
         routes=routes,
         activations=acts,
         countries=countries,
         report=report,
         history=history,
+        inputs=inputs,
     )
 
 
@@ -212,17 +127,17 @@ def _frame(table: RawTable | None, columns: tuple[Column, ...]) -> pd.DataFrame:
     return table.frame.drop(columns=[ROW_COLUMN]).reset_index(drop=True)
 
 
-def _sort_key(col: pd.Series) -> pd.Series:
-    if col.name == "instrument":
-        order = {k: n for n, k in enumerate(INSTRUMENT_BY_KEY)}
-        return col.map(order)
-    if col.name == "start_first":
-        return col.map(lambda d: d.toordinal() if d else 0)
-    return col
+
+def in_catalog_order(tables: Tables) -> Tables:
+    """The tables with each instrument's rows in catalog order (validation reads rows in any order)."""
+    tables.instruments = {k: (catalog_order(t) if t is not None else None) for k, t in tables.instruments.items()}
+    return tables
 
 
 def load_catalog(source: Source | Path) -> Catalog:
     """Read, validate and assemble a data source (a data directory, or a ``geo.sources`` source).
+
+    A one-off ``geo.reload.Loader``; keep a Loader to reload the same source cheaply after a change.
 
     Raises
     ------
@@ -233,14 +148,9 @@ def load_catalog(source: Source | Path) -> Catalog:
     ValidationError
         The data breaks one or more rules; ``.problems`` lists every one of them.
     """
-    if isinstance(source, Path | str):
-        source = DirectorySource(Path(source))
-    version, tables, problems = source.snapshot()
-    problems = source.name_records(problems + check_tables(tables), tables)
-    report = ValidationReport(problems)
-    if not report.ok:
-        raise ValidationError(problems)
-    return build_catalog(tables, version, report)
+    from geo.reload import Loader  # the loader builds catalogs with this module
+
+    return Loader(source).load()
 
 
 @dataclass(frozen=True)

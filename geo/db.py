@@ -12,14 +12,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import psycopg
 import psycopg.types.json
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 import shapely
 import shapely.geometry
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from geo.columns import TEXT, per_unique, strip
 from geo.dbschema import COUNTRIES, INIT_LOCK, LIST_SEPARATOR, SCHEMA, TABLES, TableSpec, ddl, sql_type
 from geo.errors import DatabaseError, Problem
 from geo.io import ROW_COLUMN, RawTable
@@ -94,36 +99,55 @@ class Snapshot:
     problems: list[Problem]
     layout: dict[str, list[str]] = field(default_factory=dict)
     basemap_header: dict = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)  # per table: the version counter of its last change
 
 
-def _cell(value: object, col: Column) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return LIST_SEPARATOR[col.kind].join(str(v) for v in value if v is not None)
-    return str(value).strip()
+def _copy_out(conn: psycopg.Connection, query: sql.Composable) -> bytes:
+    """The rows of a query as CSV text, straight from ``COPY … TO STDOUT`` (no row tuples in Python)."""
+    with conn.cursor().copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(query)) as copy:
+        return b"".join(bytes(block) for block in copy)
+
+
+def _csv_columns(data: bytes, names: list[str]) -> pa.Table:
+    if not data:
+        return pa.table({n: pa.array([], TEXT) for n in names})
+    return pcsv.read_csv(
+        pa.py_buffer(data),
+        read_options=pcsv.ReadOptions(column_names=names),
+        parse_options=pcsv.ParseOptions(newlines_in_values=True),
+        convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, TEXT), strings_can_be_null=False,
+                                            quoted_strings_can_be_null=False),
+    )
+
+
+def _shortest(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Coordinates as Python writes a float (``repr``: 20.0, not PostgreSQL's 20), once per distinct value."""
+    return pa.chunked_array([pa.array(per_unique(values, lambda t: repr(float(t)) if t else ""), TEXT)])
 
 
 def _read_table(conn: psycopg.Connection, spec: TableSpec, layout: list[str]) -> RawTable:
-    """One table as text cells, columns in the order of the file it was loaded from (then the schema's)."""
+    """One table as text cells, columns in the order of the file it was loaded from (then the schema's).
+
+    Read with ``COPY … TO STDOUT`` as CSV into Arrow columns: list cells joined in SQL (``array_to_string`` skips
+    NULL items, as the files have none), empty cells and NULL both read as "".
+    """
     cols = spec.stored
-    fields = [sql.SQL("row_no"), *(sql.Identifier(c.name) for c in cols)]
+    fields = [sql.SQL("row_no")]
+    for c in cols:
+        ident = sql.Identifier(c.name)
+        fields.append(sql.SQL("array_to_string({}, {})").format(ident, sql.Literal(LIST_SEPARATOR[c.kind])) if c.kind in LIST_SEPARATOR else ident)
     if spec.located:
         fields += [sql.SQL("ST_Y(geom)"), sql.SQL("ST_X(geom)")]
     query = sql.SQL("SELECT {} FROM {} ORDER BY row_no, {}").format(sql.SQL(", ").join(fields), spec.ident(), sql.Identifier(spec.key))
-    rows = []
-    for rec in conn.execute(query):
-        cells = {c.name: _cell(v, c) for c, v in zip(cols, rec[1 : 1 + len(cols)], strict=True)}
-        if spec.located:
-            lat, lon = rec[-2:]
-            cells["lat"], cells["lon"] = ("", "") if lat is None else (repr(lat), repr(lon))
-        rows.append([cells[c.name] for c in spec.columns] + [rec[0]])
-    frame = pd.DataFrame(rows, columns=[*(c.name for c in spec.columns), ROW_COLUMN], dtype=str)
-    frame[ROW_COLUMN] = frame[ROW_COLUMN].astype(int)
+    names = ["row_no", *(c.name for c in cols), *(["lat", "lon"] if spec.located else [])]
+    table = _csv_columns(_copy_out(conn, query), names)
+    cells = {c.name: table.column(c.name) if c.kind in LIST_SEPARATOR else strip(table.column(c.name)) for c in cols}
+    if spec.located:
+        cells["lat"], cells["lon"] = _shortest(table.column("lat")), _shortest(table.column("lon"))
     known = [c.name for c in spec.columns]
     order = [c for c in layout if c in known] + [c for c in known if c not in layout]
-    frame = frame[[*order, ROW_COLUMN]]
-    return RawTable(spec.label, frame)
+    rows = np.asarray(pc.cast(table.column("row_no"), pa.int64()).to_numpy(), dtype=np.int64)
+    return RawTable(spec.label, pa.table([cells[c] for c in order], names=order), rows)
 
 
 def _read_countries(conn: psycopg.Connection, problems: list[Problem]) -> gpd.GeoDataFrame | None:
@@ -147,17 +171,35 @@ def _single(geom: shapely.Geometry) -> shapely.Geometry:
     return geom
 
 
-def snapshot(conn: psycopg.Connection) -> Snapshot:
-    """Read every table in one REPEATABLE READ transaction: a load running meanwhile is seen whole or not at all."""
+def snapshot(conn: psycopg.Connection, previous: Snapshot | None = None) -> Snapshot:
+    """Read every table in one REPEATABLE READ transaction: a load running meanwhile is seen whole or not at all.
+
+    With a ``previous`` snapshot of the same database, a table whose change counter (``bb.meta.tables``, set by the
+    same triggers as the version) is the same as then is not read again: its cells are taken from ``previous``.
+    """
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         ver = version(conn)
-        meta = conn.execute("SELECT layout, basemap FROM bb.meta").fetchone()
-        layout, header = (meta[0], meta[1]) if meta else ({}, {})
-        raw = {spec.file: _read_table(conn, spec, layout.get(spec.file, [])) for spec in TABLES}
+        meta = conn.execute("SELECT to_jsonb(m) FROM bb.meta AS m").fetchone()
+        meta = meta[0] if meta else {}
+        layout, header, counters = meta.get("layout") or {}, meta.get("basemap") or {}, meta.get("tables") or {}
+        same = previous is not None and previous.version.split("-")[0] == ver.split("-")[0] and previous.layout == layout
+
+        def unchanged(name: str) -> bool:
+            return same and name in counters and previous.counters.get(name) == counters[name]  # type: ignore[union-attr]
+
+        raw: dict[str, RawTable | None] = {}
+        old = previous.tables.by_file() if previous is not None else {}
+        for spec in TABLES:
+            kept = old.get(spec.file)
+            raw[spec.file] = kept if kept is not None and unchanged(spec.name) else _read_table(conn, spec, layout.get(spec.file, []))
         problems: list[Problem] = []
-        countries = _read_countries(conn, problems)
-    return Snapshot(ver, Tables.assemble(raw, countries), problems, layout, header)
+        if unchanged(COUNTRIES) and previous is not None and previous.tables.countries is not None:
+            countries = previous.tables.countries
+            problems += [p for p in previous.problems if p.file == f"{SCHEMA}.{COUNTRIES}"]
+        else:
+            countries = _read_countries(conn, problems)
+    return Snapshot(ver, Tables.assemble(raw, countries), problems, layout, header, dict(counters))
 
 
 def by_file(tables: Tables) -> dict[str, RawTable | None]:

@@ -85,15 +85,20 @@ CREATE TABLE IF NOT EXISTS bb.meta (
     layout jsonb NOT NULL DEFAULT '{}'    -- column order of each file as last loaded; dump writes the same
 );
 INSERT INTO bb.meta (schema_version) VALUES (__SCHEMA_VERSION__) ON CONFLICT DO NOTHING;
+-- Per data table, the counter value of its last change: a reader holding a table read at that counter need not
+-- read it again (geo.db.snapshot). Added by a later init; tables missing here are read every time.
+ALTER TABLE bb.meta ADD COLUMN IF NOT EXISTS tables jsonb NOT NULL DEFAULT '{}';
 
 -- Statement-level: once per writing statement, and only if it touched a row (the transition table
 -- "changed" holds the rows), so a load that changes nothing leaves the version (and every cache) alone.
 CREATE OR REPLACE FUNCTION bb.bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN  -- no transition table for TRUNCATE (and OR would still plan the query)
-        UPDATE bb.meta SET counter = counter + 1, changed_at = now();
+        UPDATE bb.meta SET counter = counter + 1, changed_at = now(),
+                           tables = tables || jsonb_build_object(TG_TABLE_NAME, counter + 1);
     ELSIF EXISTS (SELECT 1 FROM changed) THEN
-        UPDATE bb.meta SET counter = counter + 1, changed_at = now();
+        UPDATE bb.meta SET counter = counter + 1, changed_at = now(),
+                           tables = tables || jsonb_build_object(TG_TABLE_NAME, counter + 1);
     END IF;
     RETURN NULL;
 END $$;
@@ -184,4 +189,7 @@ def ddl() -> list[sql.Composable | str]:
     out += _countries_ddl()
     for name in DATA_TABLES:
         out += _stamp_ddl(name)
+    # Every table gets a counter (the current one) if it has none yet, so readers can reuse it from then on.
+    seeds = sql.SQL(", ").join(sql.SQL("{}, counter").format(sql.Literal(name)) for name in DATA_TABLES)
+    out.append(sql.SQL("UPDATE bb.meta SET tables = jsonb_build_object({}) || tables").format(seeds))
     return out

@@ -28,6 +28,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.catalog import Catalog, Period, fold
 from geo.history import State, state_on
@@ -115,7 +117,7 @@ def _overlaps(periods: Iterable[Period], lo: dt.date | None, hi: dt.date | None)
 def standings(catalog: Catalog, day: dt.date) -> pd.DataFrame:
     """Per record (catalog order): ``id``, ``state`` (``State.IN``, ``State.OUT`` or ``State.UNKNOWN``), the
     ``status`` on that day where known, and the ``reason`` in words."""
-    rows = [t.on(day) for t in catalog.records["timeline"]]
+    rows = [t.on(day) for t in catalog.timelines()]
     return pd.DataFrame({"id": catalog.records["id"].to_numpy(), "state": pd.Series([r.state for r in rows], dtype=object),
                          "status": pd.Series([r.status for r in rows], dtype=object), "reason": [r.reason for r in rows]})
 
@@ -175,9 +177,10 @@ def mask(catalog: Catalog, spec: FilterSpec) -> np.ndarray:
     if spec.period_start or spec.period_end:
         lo, hi = spec.period_start, spec.period_end
         keep &= np.fromiter((_overlaps(p, lo, hi) for p in rec["periods"]), bool, len(rec))
-    if spec.text:
-        words = fold(spec.text).split()
-        keep &= np.fromiter((all(w in t for w in words) for t in rec["search_text"]), bool, len(rec))
+    if spec.text:  # every word a substring of the folded text: Arrow's literal search, no Python string per record
+        text = pa.array(rec["search_text"].array)
+        for word in fold(spec.text).split():
+            keep &= np.asarray(pc.match_substring(text, word).to_numpy(zero_copy_only=False), dtype=bool)
     return keep
 
 

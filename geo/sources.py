@@ -17,15 +17,18 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-import psycopg
-
-from geo import db
 from geo.errors import DatabaseError, DataFileError, Problem
 from geo.io import data_files, data_version
 from geo.settings import data_dir, database_url
 from geo.validate import Tables, read_all
+
+if TYPE_CHECKING:  # the database driver is imported when a database source is used, not with the package
+    import psycopg
+
+    from geo import db
 
 T = TypeVar("T")
 
@@ -83,25 +86,33 @@ class DirectorySource:
         return problems  # file problems are found by row number in any editor
 
 
+def _db() -> ModuleType:
+    """``geo.db`` (and the psycopg driver), imported when a database source is first used."""
+    from geo import db
+
+    return db
+
+
 class PostgresSource:
     """PostgreSQL + PostGIS (schema ``bb``, see ``geo.dbschema``) at a libpq URL."""
 
     def __init__(self, url: str) -> None:
+        _db()  # the driver is imported with the first database source (a missing one fails here)
         self.url = url
         self._conn: psycopg.Connection | None = None
         self._lock = threading.Lock()  # one polling connection, shared by the threads of a process
 
     def __repr__(self) -> str:
-        return f"PostgresSource({db.where(self.url)!r})"
+        return f"PostgresSource({_db().where(self.url)!r})"
 
     def _poll(self, what: str, read: Callable[[psycopg.Connection], T]) -> T:
         """Run a small read on the kept-open polling connection; one dropped since the last poll is reopened once."""
         with self._lock:
             for attempt in (1, 2):
                 if self._conn is None or self._conn.closed:
-                    self._conn = db.connect(self.url)
+                    self._conn = _db().connect(self.url)
                 try:
-                    with db.guarded(self.url, what):
+                    with _db().guarded(self.url, what):
                         return read(self._conn)
                 except DatabaseError:
                     if self._conn.closed or self._conn.broken:
@@ -112,23 +123,24 @@ class PostgresSource:
         raise AssertionError("unreachable")
 
     def version(self) -> str:
-        return self._poll("reading the data version", db.version)
+        return self._poll("reading the data version", _db().version)
 
     def snapshot(self) -> tuple[str, Tables, list[Problem]]:
         snap = self.read_snapshot()
         return snap.version, snap.tables, snap.problems
 
-    def read_snapshot(self) -> db.Snapshot:
-        """Everything, with the layout ``dump`` needs, from one consistent snapshot (its own connection)."""
-        with db.connect(self.url) as conn, db.guarded(self.url, "reading the data"):
-            return db.snapshot(conn)
+    def read_snapshot(self, previous: db.Snapshot | None = None) -> db.Snapshot:
+        """Everything, with the layout ``dump`` needs, from one consistent snapshot (its own connection); tables
+        unchanged since ``previous`` are taken from it."""
+        with _db().connect(self.url) as conn, _db().guarded(self.url, "reading the data"):
+            return _db().snapshot(conn, previous)
 
     def read(self) -> tuple[Tables, list[Problem]]:
         _, tables, problems = self.snapshot()
         return tables, problems
 
     def describe(self) -> str:
-        return f"PostgreSQL database {db.where(self.url)}"
+        return f"PostgreSQL database {_db().where(self.url)}"
 
     def changed_at(self) -> dt.datetime | None:
         """When the data last changed: ``bb.meta.changed_at``, set by the same triggers as the version."""
@@ -136,7 +148,7 @@ class PostgresSource:
         return row[0] if row else None
 
     def name_records(self, problems: list[Problem], tables: Tables) -> list[Problem]:
-        return db.name_records(problems, tables)
+        return _db().name_records(problems, tables)
 
     def close(self) -> None:
         with self._lock:

@@ -152,6 +152,6 @@ def test_spans_give_the_same_answer_as_the_timeline_on_every_day(hist: Catalog) 
     from geo import state_on
 
     days = [D(2005, 1, 1) + dt.timedelta(days=n) for n in range(0, 8400, 7)]
-    for timeline, spans in zip(hist.records["timeline"], hist.records["spans"], strict=True):
+    for timeline, spans in zip(hist.timelines(), hist.records["spans"], strict=True):
         for day in days:
             assert state_on(spans, day) is timeline.on(day).state, (day, timeline)

@@ -74,7 +74,7 @@ def test_precomputed_spans_agree_with_the_timelines() -> None:
     import datetime as dt
 
     cat = geo.load_catalog(geo.settings.DEFAULT_DATA_DIR)
-    for timeline, spans in zip(cat.records["timeline"], cat.records["spans"], strict=True):
+    for timeline, spans in zip(cat.timelines(), cat.records["spans"], strict=True):
         days = {d + dt.timedelta(days=k) for d in timeline.breakpoints() for k in (-1, 0, 1)} | {dt.date(2026, 12, 6)}
         for day in days:
             assert geo.state_on(spans, day) is timeline.on(day).state, (day, timeline)

@@ -1,0 +1,333 @@
+"""The catalog's records, built a column at a time from the instrument files.
+
+Each instrument file becomes a *part*: its rows in catalog order (start, then id), its parsed dates, code lists,
+coordinates and search text. A part depends on its file alone, so it is built once per read of the file and kept
+with it (``RawTable.memo``): a reload after one file changed rebuilds one part. What reads other files is done on
+the whole catalog each time, a column at a time: regions (partners.csv), the outline of records drawn as areas
+(the basemap; one union per distinct set of countries) and the status-history spans (status_changes.csv,
+activations.csv, successors; ``geo.spans``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo import geometry, spans
+from geo.columns import TEXT, Dates, bools, empty, parse_dates, parse_days, parse_numbers, per_unique
+from geo.history import Change, Timeline, build_timeline, first_in_force
+from geo.io import RawTable
+from geo.schema import INSTRUMENTS, Instrument, PartialDate, split_list, split_urls
+from geo.text import fold_column
+
+TEXT_FIELDS = ("name", "description", "place", "acronym", "counterpart", "implementers", "framework", "border_section",
+               "activity", "organisers", "priorities", "agency_part", "notes")
+ALWAYS = ("lat", "lon", "precision", "place", "coord_source", "parent")  # columns every record has, "" where n/a
+STR = pd.StringDtype("pyarrow", na_value=np.nan)
+T = TypeVar("T")
+
+
+def _days(values: np.ndarray, none: np.int64) -> np.ndarray:
+    return spans.days(values, none)
+
+
+def _memo(table: RawTable, name: str, deps: tuple, build: Callable[[], T]) -> T:
+    """``build()`` once per table and per identity of ``deps`` (the other files' data it reads)."""
+    held = table.parsed.get(("derived", name))
+    if held is None or len(held[0]) != len(deps) or any(a is not b for a, b in zip(held[0], deps, strict=True)):
+        held = table.parsed[("derived", name)] = (deps, build())
+    return held[1]
+
+
+class Part:
+    """One instrument file's records in catalog order, and what is derived from them (kept with the file's read)."""
+
+    def __init__(self, table: RawTable, instrument: str) -> None:
+        self.table, self.instrument = table, instrument
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    @property
+    def cells(self) -> pa.Table:
+        return self.table.cells
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self.table.rows
+
+    def constant(self, value: str) -> pa.Array:
+        """A column of ``value`` for every record (made once per part: columns the file lacks share it)."""
+        return _memo(self.table, f"constant {value}", (), lambda: pa.array(np.full(len(self), value), TEXT))
+
+    def own(self) -> dict[str, np.ndarray | pa.ChunkedArray]:
+        """Columns from the file's own cells: lists, dates, coordinates, search text, spans of its cells alone."""
+        return _memo(self.table, "own", (), lambda: _own(self.table))
+
+    def regions(self, partners: RawTable | None, region_of: dict[str, str]) -> np.ndarray:
+        return _memo(self.table, "regions", (partners,), lambda: per_unique(
+            self.table.column("partners"), lambda s: tuple(sorted({region_of[p] for p in split_list(s) if p in region_of}))))
+
+    def geometry(self, countries: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        own = self.own()
+        return _memo(self.table, "geometry", (countries,), lambda: _geometry(own["partners"], own["located"], own["lon"], own["lat"], countries))
+
+
+def catalog_order(table: RawTable) -> RawTable:
+    """The table with its rows in catalog order: records without a start first, then by start, then by id (the
+    same table if they already are). The catalog then shares the table's cells instead of copying them."""
+    if table.parsed.get(("catalog order",)):
+        return table
+    start = table.memo(("dates", "start"), lambda: parse_dates(table.column("start")))
+    id_rank = np.empty(len(table), np.int64)
+    id_rank[pc.sort_indices(table.column("id")).to_numpy()] = np.arange(len(table))
+    order = np.lexsort((id_rank, _days(start.first, spans.NONE_LO)))
+    if (order == np.arange(len(table))).all():
+        moved = table
+    else:
+        moved = RawTable(table.file, table.cells.take(pa.array(order, pa.int64())), table.rows[order])
+        moved.parsed[("dates", "start")] = Dates(start.first[order], start.last[order], start.ok[order], start.blank[order])
+    moved.parsed[("catalog order",)] = True
+    return moved
+
+
+def part_of(table: RawTable, inst: Instrument) -> Part:
+    """The part of one instrument file, from its table in catalog order (built once per read of the file)."""
+    return table.memo(("part", inst.key), lambda: Part(catalog_order(table), inst.key))
+
+
+def _own(table: RawTable) -> dict[str, np.ndarray | pa.ChunkedArray]:
+    start = table.memo(("dates", "start"), lambda: parse_dates(table.column("start")))
+    end = table.memo(("dates", "end"), lambda: parse_dates(table.column("end")))
+    lat, _ = table.memo(("numbers", "lat"), lambda: parse_numbers(table.column("lat")))
+    lon, _ = table.memo(("numbers", "lon"), lambda: parse_numbers(table.column("lon")))
+    checked, _ = table.memo(("days", "checked"), lambda: parse_days(table.column("checked")))
+    located = ~empty(table.column("lat"))
+    out: dict[str, np.ndarray | pa.ChunkedArray] = {
+        "start": _days(start.first, spans.NONE_LO), "start_last": _days(start.last, spans.NONE_LO),
+        "end_first": _days(end.first, spans.NONE_LO), "end": _days(end.last, spans.NONE_LO),
+        "checked": _days(checked, spans.NONE_HI), "located": located,
+        "lon": np.where(located, lon, np.nan), "lat": np.where(located, lat, np.nan),
+        "partners": per_unique(table.column("partners"), split_list),
+        "routes": per_unique(table.column("routes"), split_list),
+        "sources": per_unique(table.column("sources"), split_urls),
+        "search": _search_text(table),
+    }
+    steps = spans.simple_steps(out["start"], out["start_last"], out["end_first"], out["end"], table.column("status"), out["checked"])  # type: ignore[arg-type]
+    out["spans"], out["periods"] = spans.span_tuples(steps)
+    out["start_first"], out["end_last"] = _dates(out["start"]), _dates(out["end"])  # type: ignore[arg-type]
+    return out
+
+
+def _search_text(table: RawTable, block: int = 8192) -> pa.ChunkedArray:
+    """The folded search text of every record, a block of rows at a time (so the intermediate texts stay small)."""
+    columns = [table.column(f) for f in TEXT_FIELDS]
+    space = pa.scalar(" ", TEXT)
+    chunks = [pc.binary_join_element_wise(*[c.slice(first, block) for c in columns], space) for first in range(0, len(table), block)]
+    return pa.chunked_array([fold_column(joined) for joined in chunks], TEXT)
+
+
+def _union_columns(parts: list[Part]) -> list[str]:
+    names: list[str] = []
+    for part in parts:
+        for k, name in enumerate(part.cells.column_names):
+            if k == 1 and "instrument" not in names:
+                names.append("instrument")
+            if name not in names:
+                names.append(name)
+    for name in ALWAYS:
+        if name not in names:
+            names.append(name)
+    return names
+
+
+SMALL = 8192  # parts shorter than this share one chunk per column (a filter then takes from few chunks)
+
+
+def _text_table(parts: list[Part]) -> pa.Table:
+    """Every part's text cells under one set of columns (first appearance order; "" where a part lacks one).
+
+    The big parts' chunks are the tables' own (shared, not copied); runs of small parts (the curated files) are
+    concatenated, so that selecting rows (``geo.apply``) does not step through a dozen tiny chunks per column.
+    """
+    names = _union_columns(parts)
+    columns = []
+    for name in names:
+        chunks, small = [], []
+        for part in parts:
+            if name == "instrument":
+                mine = [part.constant(part.instrument)]
+            elif name in part.cells.column_names:
+                mine = part.cells.column(name).chunks
+            else:
+                mine = [part.constant("")]
+            if len(part) < SMALL:
+                small += mine
+                continue
+            if small:
+                chunks.append(pa.concat_arrays(small))
+                small = []
+            chunks += mine
+        if small:
+            chunks.append(pa.concat_arrays(small))
+        columns.append(pa.chunked_array(chunks, TEXT))
+    return pa.table(columns, names=names)
+
+
+def _concat(parts: list[Part], get) -> np.ndarray:
+    return np.concatenate([get(p) for p in parts]) if parts else np.zeros(0)
+
+
+_AREAS: dict[int, tuple[gpd.GeoDataFrame, dict]] = {}  # per basemap (the last two): partners -> (outline, label x, y)
+
+
+def _areas(countries: gpd.GeoDataFrame) -> dict[tuple[str, ...], tuple[BaseGeometry | None, float, float]]:
+    """Outlines of records drawn as areas, one union per distinct set of countries, kept with the basemap."""
+    held = _AREAS.get(id(countries))
+    if held is None or held[0] is not countries:
+        while len(_AREAS) >= 2:
+            _AREAS.pop(next(iter(_AREAS)))
+        held = _AREAS[id(countries)] = (countries, {})
+    return held[1]
+
+
+def area_outline(countries: gpd.GeoDataFrame, partners: tuple[str, ...]) -> tuple[BaseGeometry | None, float, float]:
+    """The outline of a record drawn as the area of its partners, and its label point (kept per basemap)."""
+    cache = _areas(countries)
+    if partners not in cache:
+        g = geometry.dissolve(partners, dict(zip(countries["iso3"], countries.geometry, strict=True)))
+        p = geometry.label_point(g)
+        cache[partners] = (g, (p.x if p is not None else np.nan), (p.y if p is not None else np.nan))
+    return cache[partners]
+
+
+def area_sets(table: RawTable) -> set[tuple[str, ...]]:
+    """The distinct sets of partners of a table's records drawn as areas (not located)."""
+    cells = pc.unique(pc.filter(table.column("partners"), pa.array(empty(table.column("lat")))))
+    return {split_list(c) for c in cells.to_pylist()}
+
+
+def _geometry(partners: np.ndarray, located: np.ndarray, lon: np.ndarray, lat: np.ndarray,
+              countries: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each record's geometry (its point, or the union of its partners' outlines) and label point."""
+    geoms = np.empty(len(partners), dtype=object)
+    geoms[located] = shapely.points(lon[located], lat[located])
+    label_x, label_y = np.where(located, lon, np.nan), np.where(located, lat, np.nan)
+    area = np.flatnonzero(~located)
+    found = [area_outline(countries, ps) for ps in partners[area].tolist()]
+    geoms[area] = [f[0] for f in found] if found else []
+    label_x[area] = [f[1] for f in found]
+    label_y[area] = [f[2] for f in found]
+    return geoms, label_x, label_y
+
+
+def _changes(history: pd.DataFrame) -> dict[str, list[Change]]:
+    """Status rows of the history by record (rows that only name an event change nothing)."""
+    out: dict[str, list[Change]] = {}
+    rows = history[history["status"] != ""]
+    for rid, date, status, event in zip(rows["record_id"], rows["date"], rows["status"], rows["event"], strict=True):
+        out.setdefault(rid, []).append(Change(PartialDate.parse(date), status, event))
+    return out
+
+
+def _activations(acts: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    for rid, start, end in zip(acts["record_id"], acts["start"], acts["end"], strict=True):
+        out.setdefault(rid, []).append((start, end))
+    return {k: sorted(v, key=lambda a: PartialDate.parse(a[0]).first) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class History:
+    """What a record's timeline needs beyond its own cells: status rows, activations and successors by id."""
+
+    changes: dict[str, list[Change]]
+    activations: dict[str, list[tuple[str, str]]]
+    successors: dict[str, tuple[str, tuple[dt.date | None, dt.date | None]]]
+
+    def timeline(self, rec: dict, checked: dt.date | None, successor: bool = True) -> Timeline:
+        """One record's timeline (``rec``: its id, start, end and status cells)."""
+        succ = self.successors.get(rec["id"]) if successor and rec["status"] in ("superseded", "ended") else None
+        return build_timeline(rec["start"], rec["end"], rec["status"], checked, self.changes.get(rec["id"], []),
+                              self.activations.get(rec["id"], []), succ)
+
+
+def _checked(day: int) -> dt.date | None:
+    return None if day == spans.NONE_HI else dt.date(1970, 1, 1) + dt.timedelta(days=int(day))
+
+
+def timelines(text: pa.Table, checked: np.ndarray, history: pd.DataFrame, acts: pd.DataFrame,
+              file_order: np.ndarray) -> tuple[History, np.ndarray]:
+    """The history inputs of every record, successors found, and which records need a timeline built one by one."""
+    ids = text.column("id")
+    found = History(_changes(history), _activations(acts), {})  # small tables: a pass over their rows
+    special = bools(pc.is_in(ids, pa.array(list(found.changes) + list(found.activations), TEXT)))
+    parent = text.column("parent")
+    at = np.asarray(pc.index_in(parent, ids).fill_null(-1).to_numpy())
+    instrument = text.column("instrument")  # compared in Arrow: no Python string per record
+    same = bools(pc.equal(instrument, instrument.take(pa.array(np.maximum(at, 0))))) if len(at) else np.zeros(0, bool)
+    candidates = np.flatnonzero((at >= 0) & same & ~empty(parent))
+    rows = text.take(pa.array(candidates, pa.int64())).select(["id", "start", "end", "status", "parent"]).to_pylist()
+    for k, rec in sorted(zip(candidates.tolist(), rows, strict=True), key=lambda kr: file_order[kr[0]]):
+        applies = first_in_force(found.timeline(rec, _checked(checked[k]), successor=False))
+        held = found.successors.get(rec["parent"])
+        if applies != (None, None) and (held is None or (applies[0] or dt.date.min) < (held[1][0] or dt.date.min)):
+            found.successors[rec["parent"]] = (rec["id"], applies)
+    ending = bools(pc.is_in(text.column("status"), pa.array(["superseded", "ended"], TEXT)))
+    return found, special | (bools(pc.is_in(ids, pa.array(list(found.successors), TEXT))) & ending)
+
+
+def _concat(parts: list[Part], name: str) -> np.ndarray:
+    return np.concatenate([p.own()[name] for p in parts]) if parts else np.zeros(0)  # type: ignore[misc]
+
+
+def build_records(tables: dict[str, RawTable | None], countries: gpd.GeoDataFrame, partners: RawTable | None,
+                  region_of: dict[str, str], history: pd.DataFrame, acts: pd.DataFrame) -> tuple[gpd.GeoDataFrame, History]:
+    """Every record of every instrument, in catalog order (instrument, start, id), with its derived columns."""
+    parts = [part_of(tables[i.key], i) for i in INSTRUMENTS if tables.get(i.key) is not None]  # type: ignore[arg-type]
+    text = _text_table(parts)
+    which = np.concatenate([np.full(len(p), n) for n, p in enumerate(parts)]) if parts else np.zeros(0, np.int64)
+    file_order = np.argsort(np.lexsort((np.concatenate([p.rows for p in parts]) if parts else which, which)))
+    checked = _concat(parts, "checked")
+    found, one_by_one = timelines(text, checked, history, acts, file_order)
+    spans_, periods = _concat(parts, "spans"), _concat(parts, "periods")
+    special = np.flatnonzero(one_by_one)
+    if len(special):  # records with history rows, activations or a successor: their timelines one by one
+        recs = text.take(pa.array(special, pa.int64())).select(["id", "start", "end", "status"]).to_pylist()
+        built = [found.timeline(rec, _checked(checked[k])) for k, rec in zip(special.tolist(), recs, strict=True)]
+        spans_[special], periods[special] = spans.span_tuples(spans.Steps.of(built))
+    shapes = [p.geometry(countries) for p in parts]
+
+    frame = text.to_pandas(types_mapper={TEXT: STR}.get)
+    for name in ("partners", "routes", "sources"):
+        frame[name] = pd.Series(_concat(parts, name), dtype=object)
+    sensitivity = text.column("sensitivity")
+    frame["sensitivity"] = pd.Series(pc.if_else(pc.equal(sensitivity, ""), "public", sensitivity), dtype=STR)
+    frame["regions"] = pd.Series(np.concatenate([p.regions(partners, region_of) for p in parts]) if parts else [], dtype=object)
+    frame["spans"] = pd.Series(spans_, dtype=object)
+    frame["periods"] = pd.Series(periods, dtype=object)
+    frame["start_first"] = pd.Series(_concat(parts, "start_first"), dtype=object)
+    frame["end_last"] = pd.Series(_concat(parts, "end_last"), dtype=object)
+    frame["search_text"] = pd.Series(pa.chunked_array([c for p in parts for c in p.own()["search"].chunks], TEXT), dtype=STR)  # type: ignore[union-attr]
+    frame["located"] = _concat(parts, "located").astype(bool)
+    geoms = np.concatenate([g[0] for g in shapes]) if parts else np.zeros(0, object)
+    records = gpd.GeoDataFrame(frame, geometry=gpd.array.from_shapely(geoms, crs=4326), crs=4326)
+    records["label_lon"] = np.concatenate([g[1] for g in shapes]) if parts else np.zeros(0)
+    records["label_lat"] = np.concatenate([g[2] for g in shapes]) if parts else np.zeros(0)
+    return records, found
+
+
+def _dates(day: np.ndarray) -> np.ndarray:
+    out = (np.datetime64("1970-01-01", "D") + np.clip(day, -719162, 2932896)).astype(object)
+    out[day == spans.NONE_LO] = None
+    return out

@@ -1,0 +1,147 @@
+"""Load a data source again after a change, re-reading and re-checking only what changed.
+
+A ``Loader`` keeps what it read last: per data file its key (size and modification time) and its table, or per
+database table its change counter (``geo.db.snapshot``). A table keeps with it what was derived from it alone
+(column parses, the results of the rules that read only that file, its catalog part: ``RawTable.memo``), so
+when one file changes only that file is read, checked and turned into records again. What involves several files
+is re-done every time on the whole data, column-wise: ids unique across files, partner codes and references that
+must exist, history rows against record starts, successors, regions and spans of records with a history. So the
+result is the one a fresh load would give, and the version is the one the source reports for what was read.
+
+Instrument tables are kept with their rows in catalog order (``records.catalog_order``), so the catalog shares
+their text instead of copying it; the rules read rows in any order and report them by row number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import geopandas as gpd
+import pyarrow as pa
+
+from geo.catalog import Catalog, build_catalog, in_catalog_order
+from geo.errors import DataFileError, Problem, ValidationError
+from geo.io import FileKey, RawTable, file_keys, read_table
+from geo.places import location_rules, outlines
+from geo.records import area_outline, area_sets, catalog_order, part_of
+from geo.rules import local_problems
+from geo.schema import BASEMAP_FILE, INSTRUMENTS, Instrument
+from geo.sources import DirectorySource, PostgresSource, Source
+from geo.validate import DATA_FILES, Tables, ValidationReport, check_tables, read_basemap
+
+if TYPE_CHECKING:
+    from geo.db import Snapshot
+
+INSTRUMENT_FILES = frozenset(i.file for i in INSTRUMENTS)
+WORKERS = min(2, os.cpu_count() or 1)  # Arrow, numpy and GEOS release the GIL: files are worked on side by side
+
+
+def _read(path: Path, file: str, columns: tuple) -> tuple[RawTable | None, list[Problem]]:
+    table, found = read_table(path, file, columns)
+    if table is not None and file in INSTRUMENT_FILES:
+        table = catalog_order(table)
+    return table, found
+
+
+def prepare(tables: Tables, files: list[str], today: dt.date | None = None) -> None:
+    """Work out, for freshly read instrument tables, what depends on each alone (its own rules, its catalog part)
+    and the outlines of records drawn as areas (unions of many countries take tens of milliseconds each), on two
+    workers; ``check_tables`` and ``build_catalog`` then find it done."""
+    today = today or dt.date.today()
+    countries = tables.countries
+    if countries is not None:
+        outlines(countries)  # prepared once, before threads use the outlines
+    fresh = [(i, tables.instruments[i.key]) for i in INSTRUMENTS if i.file in files and tables.instruments.get(i.key) is not None]
+
+    def table_job(inst: Instrument, table: RawTable) -> None:
+        local_problems(table, inst.columns, today)
+        if inst.located:
+            location_rules(table, inst.key, countries)
+        part_of(table, inst).own()
+
+    jobs: list[tuple[float, Callable[[], object]]] = [(len(t) / 1e4, partial(table_job, i, t)) for i, t in fresh]
+    if countries is not None:
+        sets = set().union(*(area_sets(t) for _, t in fresh)) if fresh else set()
+        jobs += [(len(ps) / 10, partial(area_outline, countries, ps)) for ps in sets]
+    jobs.sort(key=lambda job: -job[0])  # the longest first, so the two workers finish together
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for future in [pool.submit(job) for _, job in jobs]:
+            future.result()
+
+
+class Loader:
+    """Loads one source, as often as asked, re-reading only what changed since the last load. Thread-safe."""
+
+    def __init__(self, source: Source | Path) -> None:
+        self.source: Source = DirectorySource(Path(source)) if isinstance(source, Path | str) else source
+        self._lock = threading.Lock()
+        self._files: dict[str, tuple[FileKey | None, RawTable | None, list[Problem]]] = {}
+        self._basemap: tuple[FileKey | None, gpd.GeoDataFrame | None, list[Problem]] | None = None
+        self._snapshot: Snapshot | None = None
+
+    def load(self) -> Catalog:
+        """The catalog of the source as it is now.
+
+        Raises
+        ------
+        DataFileError
+            The directory does not exist.
+        DatabaseError
+            The database cannot be reached or is not initialised.
+        ValidationError
+            The data breaks one or more rules; ``.problems`` lists every one of them.
+        """
+        with self._lock:
+            try:
+                version, tables, problems = self.snapshot()
+                pa.default_memory_pool().release_unused()  # what reading a file left over, before building
+                problems = self.source.name_records(problems + check_tables(tables), tables)
+                report = ValidationReport(problems)
+                if not report.ok:
+                    raise ValidationError(problems)
+                return build_catalog(tables, version, report)
+            finally:
+                # Arrow's allocator keeps freed pages for reuse; a reload frees a whole file's worth of them.
+                pa.default_memory_pool().release_unused()
+
+    def snapshot(self) -> tuple[str, Tables, list[Problem]]:
+        """The version, the tables (instruments in catalog order) and the reading problems, reusing unchanged reads."""
+        if isinstance(self.source, DirectorySource):
+            return self._directory(self.source.path)
+        if isinstance(self.source, PostgresSource):
+            kept = self._snapshot.tables.by_file() if self._snapshot is not None else {}
+            snap = self.source.read_snapshot(self._snapshot)
+            in_catalog_order(snap.tables)  # kept sorted in the snapshot, so the next one reuses them sorted
+            self._snapshot = snap
+            prepare(snap.tables, [f for f, t in snap.tables.by_file().items() if t is not None and kept.get(f) is not t])
+            return snap.version, snap.tables, snap.problems
+        version, tables, problems = self.source.snapshot()
+        return version, in_catalog_order(tables), problems
+
+    def _directory(self, path: Path) -> tuple[str, Tables, list[Problem]]:
+        if not path.is_dir():
+            raise DataFileError(Problem(str(path), None, None, "a data directory", "no such directory"))
+        version, keys = file_keys(path)
+        stale = [(file, columns) for file, columns in DATA_FILES
+                 if (held := self._files.get(file)) is None or keys.get(file) is None or held[0] != keys.get(file)]
+        basemap_key = keys.get(BASEMAP_FILE)
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # the basemap and the files read side by side
+            basemap = None if self._basemap is not None and basemap_key is not None and self._basemap[0] == basemap_key \
+                else pool.submit(read_basemap, path)
+            for (file, _), (table, found) in zip(stale, pool.map(lambda fc: _read(path, *fc), stale), strict=True):
+                self._files[file] = (keys.get(file), table, found)
+            if basemap is not None:
+                self._basemap = (basemap_key, *basemap.result())
+        assert self._basemap is not None
+        raw = {file: self._files[file][1] for file, _ in DATA_FILES}
+        problems = [p for file, _ in DATA_FILES for p in self._files[file][2]]
+        tables = Tables.assemble(raw, self._basemap[1])
+        prepare(tables, [file for file, _ in stale])
+        return version, tables, problems + self._basemap[2]
