@@ -281,6 +281,12 @@ class LiveMap {
     this.bindEvents();
     this.bindTime();
     window.addEventListener("resize", () => { if (this.args) { this.resize(this.args); } });
+    // On a wall screen the map fills what is left under the elements above it, which may arrive after the map
+    // (a rerun's figures, a notice): follow the page's size, not only the window's.
+    if (window.ResizeObserver) {
+      const page = document.querySelector("[data-testid=stMainBlockContainer]") || document.body;  // it scrolls, not the body
+      new ResizeObserver(() => { if (this.args && this.args.fill_viewport) { this.resize(this.args); } }).observe(page);
+    }
   }
 
   el(tag, cls, id) {  // the legend follows the map box; everything else lies on the map
