@@ -108,17 +108,48 @@ def current() -> Loaded:
 
 
 @st.cache_resource(max_entries=6)
-def _visible(version: str, clearance: str, _catalog: Catalog) -> Catalog:
+def _visible(version: str, clearance: str, read_at: str, _catalog: Catalog) -> Catalog:
     return geo.visible(_catalog, clearance)
+
+
+@st.cache_resource(max_entries=4)
+def _cleared_loader(url: str, directory: str, clearance: str) -> geo.Loader:
+    """A database loader whose snapshots state ``clearance``: the database's row-level security returns only what a
+    viewer of it may read (``geo.dbaccess``)."""
+    return geo.Loader(geo.open_source(url, Path(directory), clearance))
+
+
+@st.cache_resource(show_spinner="Loading the cooperation dataset…", max_entries=6)
+def _load_cleared(url: str, directory: str, version: str, clearance: str) -> Catalog | DataError:
+    try:
+        return _cleared_loader(url, directory, clearance).load()
+    except geo.DatabaseError:
+        raise
+    except DataError as exc:
+        return exc
 
 
 def viewed(loaded: Loaded, clearance: str) -> Catalog | None:
     """What a viewer of ``clearance`` may read of the loaded data (``geo.visible``), once per version and
     clearance. Every page draws from this, never from the whole catalog: its version names the clearance, so the
-    caches and the map's data file below are the view's own."""
+    caches and the map's data file below are the view's own.
+
+    With the database source the rows themselves come from a read at the viewer's clearance: the database's
+    row-level security withholds the rest, so a bug in the app's own cut cannot leak a row it never received. Only
+    when that read fails (the database went away, or the newest data is broken and the last good one is served)
+    is the view cut from the whole catalog by the app alone."""
     if loaded.catalog is None:
         return None
-    return _visible(loaded.catalog.version, clearance, loaded.catalog)
+    url, directory = _settings()
+    clearance = geo.clearance_of(clearance)
+    if url and loaded.problem is None:
+        try:
+            cleared = _load_cleared(url, directory, loaded.version, clearance)
+        except geo.DatabaseError:
+            cleared = None
+        if isinstance(cleared, Catalog):
+            return _visible(cleared.version, clearance, "database", cleared)
+    return _visible(loaded.catalog.version, clearance, "app", loaded.catalog)
 
 
 @st.cache_resource(max_entries=6)

@@ -3,7 +3,7 @@
 The dashboard imports only from this facade. This package never imports streamlit or plotly.
 """
 
-from geo.access import highest, rank, visible
+from geo.access import clearance_of, highest, rank, visible
 from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_catalog
 from geo.errors import DatabaseError, DataError, DataFileError, Problem, ValidationError
 from geo.filters import FilterSpec, apply, date_unknown, mask, matching_ids, route_partners, standings
@@ -58,6 +58,7 @@ __all__ = [
     "ValidationError",
     "ValidationReport",
     "apply",
+    "clearance_of",
     "data_dir",
     "data_version",
     "database_url",

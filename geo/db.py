@@ -25,6 +25,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from geo.columns import TEXT, per_unique, strip
+from geo.dbaccess import TOP, set_clearance
 from geo.dbschema import COUNTRIES, INIT_LOCK, LIST_SEPARATOR, SCHEMA, TABLES, TableSpec, ddl, sql_type
 from geo.errors import DatabaseError, Problem
 from geo.io import ROW_COLUMN, RawTable
@@ -100,6 +101,7 @@ class Snapshot:
     layout: dict[str, list[str]] = field(default_factory=dict)
     basemap_header: dict = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)  # per table: the version counter of its last change
+    clearance: str = TOP  # the clearance it was read at (row-level security, ``geo.dbaccess``)
 
 
 def _copy_out(conn: psycopg.Connection, query: sql.Composable) -> bytes:
@@ -171,19 +173,24 @@ def _single(geom: shapely.Geometry) -> shapely.Geometry:
     return geom
 
 
-def snapshot(conn: psycopg.Connection, previous: Snapshot | None = None) -> Snapshot:
+def snapshot(conn: psycopg.Connection, previous: Snapshot | None = None, clearance: str = TOP) -> Snapshot:
     """Read every table in one REPEATABLE READ transaction: a load running meanwhile is seen whole or not at all.
+
+    The transaction states ``clearance``: the database's row-level security (``geo.dbaccess``) returns only the
+    rows at or below it (and below the connection role's cap), whatever the caller does with them.
 
     With a ``previous`` snapshot of the same database, a table whose change counter (``bb.meta.tables``, set by the
     same triggers as the version) is the same as then is not read again: its cells are taken from ``previous``.
     """
     with conn.transaction():
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        set_clearance(conn, clearance)
         ver = version(conn)
         meta = conn.execute("SELECT to_jsonb(m) FROM bb.meta AS m").fetchone()
         meta = meta[0] if meta else {}
         layout, header, counters = meta.get("layout") or {}, meta.get("basemap") or {}, meta.get("tables") or {}
-        same = previous is not None and previous.version.split("-")[0] == ver.split("-")[0] and previous.layout == layout
+        same = (previous is not None and previous.version.split("-")[0] == ver.split("-")[0] and previous.layout == layout
+                and previous.clearance == clearance)
 
         def unchanged(name: str) -> bool:
             return same and name in counters and previous.counters.get(name) == counters[name]  # type: ignore[union-attr]
@@ -199,7 +206,7 @@ def snapshot(conn: psycopg.Connection, previous: Snapshot | None = None) -> Snap
             problems += [p for p in previous.problems if p.file == f"{SCHEMA}.{COUNTRIES}"]
         else:
             countries = _read_countries(conn, problems)
-    return Snapshot(ver, Tables.assemble(raw, countries), problems, layout, header, dict(counters))
+    return Snapshot(ver, Tables.assemble(raw, countries), problems, layout, header, dict(counters), clearance)
 
 
 def by_file(tables: Tables) -> dict[str, RawTable | None]:
@@ -313,6 +320,7 @@ def load(conn: psycopg.Connection, tables: Tables, basemap: dict, directory: Pat
     layout = {}
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (INIT_LOCK,))
+        set_clearance(conn, TOP)  # a load writes every marking: the owner's role allows it (geo.dbaccess)
         for spec in TABLES:
             table = raw[spec.file]
             assert table is not None, f"{spec.file} was validated, so it was read"

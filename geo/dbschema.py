@@ -16,6 +16,8 @@
   touches a row,
   so the data version is one primary-key read. ``epoch`` is random per database, so a re-created database
   never repeats an old version.
+- Row-level security (``geo.dbaccess``): a transaction reads only the records at or below the clearance it states,
+  capped by its role.
 - The database is permissive (only keys are enforced): the validator is the one authority on the rules, so a
   broken write made with SQL is reported with the same messages as a broken file.
 """
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
+from geo.dbaccess import security_ddl
 from geo.schema import INSTRUMENTS, SUPPORT_FILES, Column, Kind
 
 SCHEMA = "bb"
@@ -192,4 +195,4 @@ def ddl() -> list[sql.Composable | str]:
     # Every table gets a counter (the current one) if it has none yet, so readers can reuse it from then on.
     seeds = sql.SQL(", ").join(sql.SQL("{}, counter").format(sql.Literal(name)) for name in DATA_TABLES)
     out.append(sql.SQL("UPDATE bb.meta SET tables = jsonb_build_object({}) || tables").format(seeds))
-    return out
+    return out + security_ddl()  # row-level security last: its policies and grants name the tables

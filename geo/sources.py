@@ -96,9 +96,12 @@ def _db() -> ModuleType:
 class PostgresSource:
     """PostgreSQL + PostGIS (schema ``bb``, see ``geo.dbschema``) at a libpq URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clearance: str | None = None) -> None:
         _db()  # the driver is imported with the first database source (a missing one fails here)
         self.url = url
+        # the clearance its snapshots are read at (row-level security, geo.dbaccess); None: the top one, which the
+        # connection's role may still cap (the command line and the app's whole-data check read so)
+        self.clearance = clearance
         self._conn: psycopg.Connection | None = None
         self._lock = threading.Lock()  # one polling connection, shared by the threads of a process
 
@@ -133,7 +136,7 @@ class PostgresSource:
         """Everything, with the layout ``dump`` needs, from one consistent snapshot (its own connection); tables
         unchanged since ``previous`` are taken from it."""
         with _db().connect(self.url) as conn, _db().guarded(self.url, "reading the data"):
-            return _db().snapshot(conn, previous)
+            return _db().snapshot(conn, previous, self.clearance or _db().TOP)
 
     def read(self) -> tuple[Tables, list[Problem]]:
         _, tables, problems = self.snapshot()
@@ -157,9 +160,10 @@ class PostgresSource:
                 self._conn = None
 
 
-def open_source(url: str | None = None, directory: Path | None = None) -> DirectorySource | PostgresSource:
-    """The configured source: ``BB_DATABASE_URL`` if set, else the data directory (``BB_DATA_DIR``)."""
+def open_source(url: str | None = None, directory: Path | None = None, clearance: str | None = None) -> DirectorySource | PostgresSource:
+    """The configured source: ``BB_DATABASE_URL`` if set (read at ``clearance``: see ``PostgresSource``), else the
+    data directory (``BB_DATA_DIR``)."""
     url = database_url() if url is None else url
     if url:
-        return PostgresSource(url)
+        return PostgresSource(url, clearance)
     return DirectorySource(directory or data_dir())

@@ -26,6 +26,7 @@ from geo.schema import (
     INSTRUMENTS,
     PARTNER_COLUMNS,
     ROUTE_COLUMNS,
+    SENSITIVITIES,
     STATUS_CHANGE_COLUMNS,
     SUPPORT_FILES,
     PartialDate,
@@ -267,6 +268,34 @@ def status_change_rules(changes: RawTable, tables: list[RawTable]) -> list[Probl
     return problems + _sorted(keyed)
 
 
+def parent_marking_rules(tables: list[RawTable]) -> list[Problem]:
+    """A record is at least as sensitive as its parent: whoever may read it may read what it points to, so a cut by
+    clearance (``geo.access.visible``, the database's row-level security) never leaves a pointer to a record the
+    viewer may not know of. (An unknown or empty marking counts as the highest, as everywhere.)"""
+    if not tables:
+        return []
+    top = len(SENSITIVITIES) - 1
+    codes = pa.array(list(SENSITIVITIES), TEXT)
+
+    def ranks(t: RawTable) -> np.ndarray:
+        return np.asarray(pc.index_in(t.column("sensitivity"), codes).fill_null(top).to_numpy(zero_copy_only=False))
+
+    all_ranks = np.concatenate([ranks(t) for t in tables])
+    ids = _all_ids(tables)
+    keyed: Keyed = []
+    for n, t in enumerate(tables):
+        if "parent" not in t.cells.column_names:
+            continue
+        at = np.asarray(pc.index_in(t.column("parent"), ids).fill_null(-1).to_numpy(zero_copy_only=False))
+        own = ranks(t)
+        bad = np.flatnonzero((at >= 0) & (all_ranks[np.maximum(at, 0)] > own))
+        for k in bad.tolist():
+            keyed.append(((n, t.rows[k], 0), Problem(
+                t.file, int(t.rows[k]), "parent", f"a parent no more sensitive than this record ({SENSITIVITIES[own[k]]})",
+                f"{t.column('parent')[k].as_py()} ({SENSITIVITIES[all_ranks[at[k]]]})")))
+    return _sorted(keyed)
+
+
 def check_tables(tables: Tables, today: dt.date | None = None) -> list[Problem]:
     """Every rule that concerns the content of the tables read from a directory (or a database)."""
     problems: list[Problem] = []
@@ -304,6 +333,7 @@ def check_tables(tables: Tables, today: dt.date | None = None) -> list[Problem]:
         if inst.located:
             problems += location_rules(table, inst.key, tables.countries)
 
+    problems += parent_marking_rules(record_tables)
     cp = tables.instruments.get("coordination_point")
     if tables.activations is not None:
         problems += cell_problems(tables.activations, ACTIVATION_COLUMNS, ctx)

@@ -8,7 +8,7 @@ import pytest
 
 import geo
 from dashboard.style import ROUTE_LINE, TIE_FILLS
-from tests.e2e.test_browser import LIVE_MAP, draw_seq, page_point, wait_map, wait_redrawn
+from tests.e2e.test_browser import LIVE_MAP, SETTLED, draw_seq, page_point, wait_map, wait_redrawn
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +37,7 @@ def visible_sites(frame, catalog, ids: list[str]) -> list[str]:
 
 def click_and_expect(page, frame, rid: str) -> None:
     """Click the record's symbol where the map draws it; pick it from the list if others share the place."""
+    frame.wait_for_function(SETTLED, timeout=20_000)  # the last pick's rerun drawn and the camera still: symbols stay put
     before = frame.evaluate("() => window.bbDebug.state().chooser")
     x, y = page_point(page, frame, frame.evaluate("(id) => window.bbDebug.pointOf(id)", rid))
     page.mouse.click(x, y)

@@ -26,6 +26,7 @@ from geo.schema import (
     INSTRUMENTS,
     PARTNER_COLUMNS,
     ROUTE_COLUMNS,
+    SENSITIVITIES,
     STATUS_CHANGE_COLUMNS,
     SUPPORT_FILES,
     Column,
@@ -188,6 +189,23 @@ def validate(directory: Path, today: dt.date | None = None) -> list[Problem]:
             problems += [Problem(inst.file, r["_row"], "partners", "at least one partner code", "an empty cell") for r in rows if r["partners"] == ""]
         if inst.located:
             problems += locations(inst.file, rows, inst.key, shapes)
+    marks: dict[str, str] = {}
+    for inst in INSTRUMENTS:
+        for rec in raw[inst.file] or []:
+            marks.setdefault(str(rec["id"]), str(rec.get("sensitivity", "")))
+    top = SENSITIVITIES[-1]
+
+    def ranked(code: str) -> str:
+        return code if code in SENSITIVITIES else top
+
+    for inst in INSTRUMENTS:
+        for rec in raw[inst.file] or []:
+            parent = str(rec.get("parent", ""))
+            if parent in marks:
+                own, theirs = ranked(str(rec.get("sensitivity", ""))), ranked(marks[parent])
+                if SENSITIVITIES.index(theirs) > SENSITIVITIES.index(own):
+                    problems.append(Problem(inst.file, rec["_row"], "parent", f"a parent no more sensitive than this record ({own})",
+                                            f"{parent} ({theirs})"))
     acts, changes = raw["activations.csv"], raw["status_changes.csv"]
     cp = raw["coordination_points.csv"]
     if acts is not None:

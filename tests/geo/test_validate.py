@@ -307,3 +307,15 @@ def test_status_change_that_says_nothing(tmp_path: Path) -> None:
 def test_unknown_status_code_on_a_record(tmp_path: Path) -> None:
     problem = only_error(broken(tmp_path, set_cell("working_arrangements.csv", 0, "status", "paused")))
     assert (problem.file, problem.row, problem.column) == ("working_arrangements.csv", 2, "status") and problem.found == "'paused'"
+
+
+def test_a_record_may_not_point_to_a_more_sensitive_parent(tmp_path: Path) -> None:
+    """A public operation under a restricted status agreement would name, to a public viewer, a record they may not
+    know of (and a cut by clearance would leave it pointing nowhere)."""
+    def change(t: Tables) -> None:
+        parent = next(r for r in t["status_agreements.csv"] if r["id"] == "sa-alb-1")
+        parent["sensitivity"] = "restricted"
+
+    problem = only_error(broken(tmp_path, change))
+    assert (problem.file, problem.row, problem.column) == ("operations.csv", 2, "parent")
+    assert "no more sensitive than this record (public)" in problem.expected and problem.found == "sa-alb-1 (restricted)"
