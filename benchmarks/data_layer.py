@@ -130,8 +130,11 @@ def change(kind: str, where: str, n: int) -> None:
         path.write_text("".join(lines), encoding="utf-8")
     else:
         import psycopg
+        from psycopg.conninfo import make_conninfo
 
-        with psycopg.connect(where, autocommit=True) as conn:
+        from tests.pgcluster import SUPERUSER
+
+        with psycopg.connect(make_conninfo(where, user=SUPERUSER), autocommit=True) as conn:  # the writer, not the reader
             conn.execute("UPDATE bb.events SET name = name || ' ' WHERE row_no = (SELECT min(row_no) FROM bb.events)")
 
 
@@ -205,7 +208,22 @@ def synthetic_runs(sizes: list[int], database: bool, repeat: int) -> None:
                 with contextlib.redirect_stdout(io.StringIO()):
                     cli(["db", "--url", url, "init"])
                     cli(["db", "--url", url, "load", str(dirs[size])])
-                print(row("PostgreSQL", child("db", url, repeat)), flush=True)
+                print(row("PostgreSQL", child("db", reader(url), repeat)), flush=True)
+
+
+def reader(url: str) -> str:
+    """The URL of a plain login in ``bb_restricted``: the app's kind of role, so row-level security applies (the
+    cluster's superuser would skip every policy)."""
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    from geo.dbaccess import ROLES, TOP
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bench_reader') THEN "
+                     "CREATE ROLE bench_reader LOGIN; END IF; END $$")
+        conn.execute(f"GRANT {ROLES[TOP]} TO bench_reader")
+    return make_conninfo(url, user="bench_reader")
 
 
 def main() -> None:
