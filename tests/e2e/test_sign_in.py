@@ -126,6 +126,8 @@ def test_each_clearance_sees_its_records_everywhere_and_nothing_above(browser, s
     wait_map(page)
     page.get_by_text("Export this view for a briefing").click()
     page.get_by_role("button", name="Prepare files").click()
+    # the default formats include PNG and slides: the first one starts the export's Chromium, slow on a busy machine
+    page.get_by_text("file(s) ready").wait_for(timeout=120_000)
     with page.expect_download() as got:
         page.get_by_role("button", name="Download CSV").click()
     rows = list(csv.DictReader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8-sig"))))
