@@ -283,9 +283,11 @@ class LiveMap {
     window.addEventListener("resize", () => { if (this.args) { this.resize(this.args); } });
     // On a wall screen the map fills what is left under the elements above it, which may arrive after the map
     // (a rerun's figures, a notice): follow the page's size, not only the window's.
-    if (window.ResizeObserver) {
+    if (window.ResizeObserver) {  // the page's block (what is above the map grew) and the map's own (its legend grew)
       const page = document.querySelector("[data-testid=stMainBlockContainer]") || document.body;  // it scrolls, not the body
-      new ResizeObserver(() => { if (this.args && this.args.fill_viewport) { this.resize(this.args); } }).observe(page);
+      const follow = new ResizeObserver(() => { if (this.args && this.args.fill_viewport) { this.resize(this.args); } });
+      follow.observe(page);
+      follow.observe(this.root);
     }
   }
 

@@ -154,8 +154,11 @@ def test_presentation_mode_fills_a_wall_screen_with_the_map_and_its_legend(page,
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(app_url + "/?present=1")
     frame = wait_map(page)
-    # the whole map component (legend and time bar included) above the fold, once the elements above it are in
-    page.wait_for_function("() => { const r = window.bbDebug.box(); return r.height > 600 && r.y + r.height <= innerHeight; }",
+    # the whole map component (legend and time bar included) above the fold, once the elements above it and the
+    # legend's entries are in (the map follows their sizes)
+    page.wait_for_function("() => { const r = window.bbDebug.box(), l = document.querySelector('[data-testid=stBidiComponentIsolated]')"
+                           ".shadowRoot.querySelector('#legend').getBoundingClientRect();"
+                           " return r.height > 600 && r.y + r.height <= innerHeight && l.height > 20 && l.bottom <= innerHeight; }",
                            timeout=20_000)
     box = page.locator(LIVE_MAP).bounding_box()
     assert box is not None and box["y"] + box["height"] <= 1080 and map_box(frame)["h"] >= 560  # most of the screen
