@@ -40,6 +40,20 @@ if TYPE_CHECKING:
     from geo.db import Snapshot
 
 INSTRUMENT_FILES = frozenset(i.file for i in INSTRUMENTS)
+
+
+def use_system_allocator() -> None:
+    """Arrow allocates with the C library's malloc, unless the operator chose a pool (``ARROW_DEFAULT_MEMORY_POOL``).
+
+    Measured at 100,000 records (2026-12-06): Arrow's default (mimalloc) keeps what a read freed for its own reuse,
+    so a process that reloads grew to 615 MB resident (peak 705 MB over three reloads); with malloc, and the
+    pool's unused memory released after each file, it stays at about 450 MB (peak 606 MB). The speed is the same
+    within the noise of the machine."""
+    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
+use_system_allocator()
 WORKERS = min(2, os.cpu_count() or 1)  # Arrow, numpy and GEOS release the GIL: files are worked on side by side
 
 
@@ -47,6 +61,7 @@ def _read(path: Path, file: str, columns: tuple) -> tuple[RawTable | None, list[
     table, found = read_table(path, file, columns)
     if table is not None and file in INSTRUMENT_FILES:
         table = catalog_order(table)
+    pa.default_memory_pool().release_unused()  # the file's bytes and the parse's buffers, before the next file
     return table, found
 
 
