@@ -125,9 +125,13 @@ def test_each_clearance_sees_its_records_everywhere_and_nothing_above(browser, s
     page.goto(signed_app + "/?instruments=liaison_officer")
     wait_map(page)
     page.get_by_text("Export this view for a briefing").click()
+    # the data file only: what this test reads back (images and slides are the export tests' part; here the first
+    # PNG of a fresh server, which starts the export's Chromium, twice did not finish in 2 of 7 clean-clone runs)
+    for fmt in ("png", "pptx"):
+        page.get_by_role("button", name=f"Remove {fmt}").click()
+        page.get_by_role("button", name=f"Remove {fmt}").wait_for(state="detached")
     page.get_by_role("button", name="Prepare files").click()
-    # the default formats include PNG and slides: the first one starts the export's Chromium, slow on a busy machine
-    page.get_by_text("file(s) ready").wait_for(timeout=120_000)
+    page.get_by_text("1 file(s) ready").wait_for(timeout=60_000)
     with page.expect_download() as got:
         page.get_by_role("button", name="Download CSV").click()
     rows = list(csv.DictReader(io.StringIO(Path(got.value.path()).read_text(encoding="utf-8-sig"))))
