@@ -32,10 +32,10 @@ INSTRUMENT_TABLES: tuple[str, ...] = tuple(i.file.removesuffix(".csv") for i in 
 RECORD_ROW_TABLES: tuple[str, ...] = ("activations", "status_changes")  # rows about one record (record_id)
 
 
-def _rank_case(expr: str) -> str:
-    """SQL: the rank of the sensitivity code ``expr`` (unknown or NULL: the top rank)."""
+def _rank_case(expr: str, unknown: int) -> str:
+    """SQL: the rank of the sensitivity code ``expr`` (``unknown`` for NULL or any other text)."""
     whens = " ".join(f"WHEN {_lit(code)} THEN {k}" for k, code in enumerate(SENSITIVITIES))
-    return f"CASE {expr} {whens} ELSE {len(SENSITIVITIES) - 1} END"
+    return f"CASE {expr} {whens} ELSE {unknown} END"
 
 
 def _lit(text: str) -> str:
@@ -70,14 +70,13 @@ def _functions_ddl() -> str:
     top = len(SENSITIVITIES) - 1
     return f"""
 CREATE OR REPLACE FUNCTION bb.marking_rank(code text) RETURNS integer
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {_rank_case('code')} $$;
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {_rank_case('code', top)} $$;
 
 -- The clearance a transaction reads at: the one it asked for (bb.clearance; none: the lowest), capped by its role.
 CREATE OR REPLACE FUNCTION bb.clearance_rank() RETURNS integer
     LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT least(
-        CASE coalesce(nullif(current_setting('{SETTING}', true), ''), {_lit(SENSITIVITIES[0])})
-            {" ".join(f"WHEN {_lit(c)} THEN {k}" for k, c in enumerate(SENSITIVITIES))} ELSE 0 END,
+        {_rank_case(f"current_setting('{SETTING}', true)", 0)},  -- asked (none, or not a code: the lowest)
         CASE WHEN pg_has_role(current_user, (SELECT nspowner FROM pg_namespace WHERE nspname = '{SCHEMA}'), 'MEMBER')
              THEN {top} {caps} ELSE 0 END)
 $$;
@@ -97,7 +96,7 @@ def security_ddl() -> list[sql.Composable | str]:
     visible = "bb.marking_rank(sensitivity) <= (SELECT bb.clearance_rank())"  # a sub-select: reckoned once per query
     for name in INSTRUMENT_TABLES:
         out += _policy(name, visible)
-    records = " UNION ALL ".join(f"SELECT id FROM bb.{_lit(n)[1:-1]}" for n in INSTRUMENT_TABLES)
+    records = " UNION ALL ".join(f"SELECT id FROM {sql.Identifier(SCHEMA, n).as_string()}" for n in INSTRUMENT_TABLES)
     for name in RECORD_ROW_TABLES:  # the instrument tables' own policies apply inside: visible records only
         out += _policy(name, f"record_id IN ({records})")
     return out

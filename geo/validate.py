@@ -280,14 +280,15 @@ def parent_marking_rules(tables: list[RawTable]) -> list[Problem]:
     def ranks(t: RawTable) -> np.ndarray:
         return np.asarray(pc.index_in(t.column("sensitivity"), codes).fill_null(top).to_numpy(zero_copy_only=False))
 
-    all_ranks = np.concatenate([ranks(t) for t in tables])
+    each = [ranks(t) for t in tables]
+    all_ranks = np.concatenate(each)
     ids = _all_ids(tables)
     keyed: Keyed = []
     for n, t in enumerate(tables):
         if "parent" not in t.cells.column_names:
             continue
         at = np.asarray(pc.index_in(t.column("parent"), ids).fill_null(-1).to_numpy(zero_copy_only=False))
-        own = ranks(t)
+        own = each[n]
         bad = np.flatnonzero((at >= 0) & (all_ranks[np.maximum(at, 0)] > own))
         for k in bad.tolist():
             keyed.append(((n, t.rows[k], 0), Problem(
