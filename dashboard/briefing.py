@@ -1,10 +1,10 @@
 """Briefing products from a view: a composed map figure (PNG, SVG, PDF, offline HTML), slides and data files.
 
-Pure functions plus one warm renderer; no Streamlit here, so the app and the command line
+Pure functions plus the warm renderer of ``dashboard.render``; no Streamlit here, so the app and the command line
 (``python -m dashboard.briefing``) produce the same files. The map in every product is the vector drawing
 of ``dashboard.vector_map`` (same data, styles and frame as the live map). Images are rendered by
-Kaleido with the Debian ``chromium`` the set-up installs, started once (no MathJax, so no CDN request) and
-reused; the HTML needs no renderer.
+Kaleido with the Debian ``chromium`` the set-up installs, started once (no MathJax, so no CDN request), every
+wait on it bounded, and reused; the HTML needs no renderer.
 """
 
 from __future__ import annotations
@@ -13,11 +13,7 @@ import argparse
 import datetime as dt
 import getpass
 import io
-import os
-import shutil
 import sys
-import threading
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,6 +24,7 @@ import geo
 from dashboard import access, audit, map_model, settings
 from dashboard.figures import MapView
 from dashboard.offline_html import offline_html
+from dashboard.render import CHROMIUM_HINT, ExportUnavailable, Renderer, chromium_path
 from dashboard.state import decode
 from dashboard.style import PRESETS
 from dashboard.vector_map import build_vector_map
@@ -41,14 +38,9 @@ SOURCE_LINE = "Sources: Beyond Borders curated dataset (public sources cited per
 # The HTML file carries no addresses of other hosts, so record source links stay in the data exports.
 HTML_SOURCE_LINE = "Sources: Beyond Borders curated dataset (each record's public sources: see the CSV/XLSX/GeoJSON export); country outlines: Natural Earth (public domain)"
 MARKING_COLOURS = {"PUBLIC": "#1B7837", "LIMITED": "#B35806", "RESTRICTED": "#B2182B"}
-CHROMIUM_HINT = "Chromium is missing: install it with `sudo apt-get install chromium` (bash scripts/test.sh does this)."
 WIDTH, HEIGHT = 1600, 900  # 16:9, the slide's shape
 MARGIN = {"l": 30, "r": 30, "t": 120, "b": 150}  # room for banners, title, sentence, legend and footer
 A4_LANDSCAPE = (841.89, 595.28)  # PDF points
-
-
-class ExportUnavailable(RuntimeError):
-    """Rendering cannot run on this machine (no Chromium); the message says how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -103,47 +95,6 @@ def compose_figure(catalog: Catalog, display: geo.DisplayGeometry, snap: Snapsho
         ],
     )
     return fig
-
-
-def chromium_path() -> str | None:
-    """The Chromium Kaleido will use: ``BROWSER_PATH`` if set (and only that), else Debian's; None if absent."""
-    if os.environ.get("BROWSER_PATH"):
-        return os.environ["BROWSER_PATH"] if Path(os.environ["BROWSER_PATH"]).exists() else None
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
-class Renderer:
-    """One warm Kaleido renderer for the process (a cold start costs seconds; later exports reuse it)."""
-
-    _lock = threading.Lock()
-    _started = False
-
-    @classmethod
-    def ensure(cls) -> None:
-        with cls._lock:
-            if cls._started:
-                return
-            path = chromium_path()
-            if path is None:
-                raise ExportUnavailable(CHROMIUM_HINT)
-            os.environ.setdefault("BROWSER_PATH", path)
-            import kaleido
-
-            kaleido.start_sync_server(mathjax=False, silence_warnings=True)
-            cls._started = True
-
-    @classmethod
-    def image(cls, fig: go.Figure, fmt: str, scale: float = 2.0) -> bytes:
-        """PNG, SVG or PDF bytes of a figure (PNG at ``scale`` times its pixel size)."""
-        import plotly.io as pio
-
-        cls.ensure()
-        with warnings.catch_warnings():  # plotly warns that its Kaleido options go unused with a warm server
-            warnings.simplefilter("ignore", UserWarning)
-            return pio.to_image(fig, format=fmt, width=int(fig.layout.width or WIDTH), height=int(fig.layout.height or HEIGHT), scale=scale)
 
 
 def to_a4_pdf(pdf: bytes, title: str) -> bytes:
