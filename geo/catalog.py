@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -14,7 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import geometry
 from geo.history import Timeline
 from geo.io import ROW_COLUMN, RawTable
-from geo.records import TEXT_FIELDS, History, build_records, catalog_order
+from geo.records import TEXT_FIELDS, History, build_records, catalog_order, record_shapes
 from geo.schema import ACTIVATION_COLUMNS, STATUS_CHANGE_COLUMNS, Column, PartialDate, split_list, split_urls
 from geo.sources import Source
 from geo.text import fold
@@ -31,8 +32,9 @@ class Catalog:
 
     ``records`` has one row per record of any instrument: common columns, every instrument's extra
     columns (empty where not applicable), parsed lists as tuples, the period as first/last days, the
-    regions its partners belong to, its geometry (the point if located, else the union of its partners'
-    outlines) and a label point. Read-only by contract: never mutate a catalog; derive a new one.
+    regions its partners belong to, and its position as ``geometry`` (the point if located, else None; the
+    outline of a record drawn as an area is ``shapes()``, built when first asked for). Read-only by contract:
+    never mutate a catalog; derive a new one.
     """
 
     version: str
@@ -45,6 +47,11 @@ class Catalog:
     report: ValidationReport = field(default_factory=ValidationReport)
     history: pd.DataFrame = field(default_factory=pd.DataFrame)  # status_changes.csv: the status history rows
     inputs: History = field(default_factory=lambda: History({}, {}, {}), repr=False, compare=False)  # see timeline()
+
+    def shapes(self) -> np.ndarray:
+        """Each record's full-resolution geometry, in record order: its point where located, else the union of
+        its partners' outlines (None if none has one). The unions are made on first use and kept per basemap."""
+        return record_shapes(self.records, self.countries)
 
     def layer(self, instrument: str) -> gpd.GeoDataFrame:
         """The records of one instrument."""
@@ -105,7 +112,7 @@ def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Cat
 
     acts = _frame(tables.activations, ACTIVATION_COLUMNS)
     history = _frame(tables.status_changes, STATUS_CHANGE_COLUMNS)
-    records, inputs = build_records(tables.instruments, tables.countries, tables.partners, region_of, history, acts)
+    records, inputs = build_records(tables.instruments, tables.partners, region_of, history, acts)
     return Catalog(
         version=version,
         loaded_at=dt.datetime.now(dt.UTC),

@@ -82,7 +82,7 @@ def to_geojson(catalog: Catalog, decimals: int = 4) -> bytes:
     """A FeatureCollection: points where located, the partners' area otherwise (null geometry if none)."""
     table = records_table(catalog)
     features = []
-    for props, geom in zip(table.to_dict("records"), catalog.records.geometry, strict=True):
+    for props, geom in zip(table.to_dict("records"), catalog.shapes(), strict=True):
         features.append({
             "type": "Feature",
             "id": props["id"],

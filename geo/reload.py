@@ -14,10 +14,13 @@ their text instead of copying it; the rules read rows in any order and report th
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import os
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -30,7 +33,7 @@ from geo.catalog import Catalog, build_catalog, in_catalog_order
 from geo.errors import DataFileError, Problem, ValidationError
 from geo.io import FileKey, RawTable, file_keys, read_table
 from geo.places import location_rules, outlines
-from geo.records import area_outline, area_sets, catalog_order, part_of
+from geo.records import catalog_order, part_of
 from geo.rules import local_problems
 from geo.schema import BASEMAP_FILE, INSTRUMENTS, Instrument
 from geo.sources import DirectorySource, PostgresSource, Source
@@ -42,19 +45,78 @@ if TYPE_CHECKING:
 INSTRUMENT_FILES = frozenset(i.file for i in INSTRUMENTS)
 
 
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers (malloc.h)
+READ_MMAP_THRESHOLD = 1 << 20
+AFTER_MMAP_THRESHOLD = 32 << 20  # the highest value glibc's own adjustment reaches (DEFAULT_MMAP_THRESHOLD_MAX)
+
+
+class _Allocator:
+    """The process's allocator settings for data reads (made once, when the first loader is made: not at import)."""
+
+    lock = threading.Lock()
+    ready = False
+    libc: ctypes.CDLL | None = None
+    reading = 0
+
+
 def use_system_allocator() -> None:
     """Arrow allocates with the C library's malloc, unless the operator chose a pool (``ARROW_DEFAULT_MEMORY_POOL``).
 
     Measured at 100,000 records (2026-12-06): Arrow's default (mimalloc) keeps what a read freed for its own reuse,
     so a process that reloads grew to 615 MB resident (peak 705 MB over three reloads); with malloc, and the
     pool's unused memory released after each file, it stays at about 450 MB (peak 606 MB). The speed is the same
-    within the noise of the machine."""
-    if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+    within the noise of the machine. See ``reading`` for the rest."""
+    with _Allocator.lock:
+        if _Allocator.ready:
+            return
+        _Allocator.ready = True
+        if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+            return
         pa.set_memory_pool(pa.system_memory_pool())
+        if sys.platform == "linux" and not os.environ.get("MALLOC_MMAP_THRESHOLD_"):
+            with contextlib.suppress(OSError):  # not glibc (musl, ...): its own policy stays
+                _Allocator.libc = ctypes.CDLL("libc.so.6")
 
 
-use_system_allocator()
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """While data files are read, glibc hands blocks of 1 MiB or more back to the system as soon as they are freed.
+
+    glibc raises its mmap threshold as large blocks are freed (up to 32 MiB), so the buffers Arrow's CSV reader
+    parses a file through (about three times the file's size) came from the heap and stayed resident after
+    they were freed: one 25 MB file read in a process holding 450 MB peaked at +139 MB. Measured at 100,000
+    records (2026-12-06, ``benchmarks/data_layer.py``): peak RSS 596-601 -> 540-563 MB (every text distinct:
+    619 -> 583-593 MB), speed within the noise. Only while reading: a low threshold for validation and the build
+    too costs their many multi-megabyte temporaries a fresh mapping each (whole load 1.6 -> 2.1 s). After the
+    read the threshold is fixed at 32 MiB, the value glibc's own adjustment reaches, and the trim threshold
+    at twice that, as glibc sets it."""
+    libc = _Allocator.libc
+    if libc is None:
+        yield
+        return
+    with _Allocator.lock:
+        _Allocator.reading += 1
+        if _Allocator.reading == 1:
+            libc.mallopt(M_MMAP_THRESHOLD, READ_MMAP_THRESHOLD)
+    try:
+        yield
+    finally:
+        with _Allocator.lock:
+            _Allocator.reading -= 1
+            if _Allocator.reading == 0:
+                libc.mallopt(M_MMAP_THRESHOLD, AFTER_MMAP_THRESHOLD)
+                libc.mallopt(M_TRIM_THRESHOLD, 2 * AFTER_MMAP_THRESHOLD)  # as glibc's own adjustment sets it
+
+
 WORKERS = min(2, os.cpu_count() or 1)  # Arrow, numpy and GEOS release the GIL: files are worked on side by side
+
+
+def own_work(inst: Instrument, table: RawTable, today: dt.date) -> None:
+    """What depends on an instrument table alone: the rules that read only it, its catalog part and points."""
+    local_problems(table, inst.columns, today)
+    part = part_of(table, inst)
+    part.own()
+    part.points()
 
 
 def _read(path: Path, file: str, columns: tuple) -> tuple[RawTable | None, list[Problem]]:
@@ -66,9 +128,11 @@ def _read(path: Path, file: str, columns: tuple) -> tuple[RawTable | None, list[
 
 
 def prepare(tables: Tables, files: list[str], today: dt.date | None = None) -> None:
-    """Work out, for freshly read instrument tables, what depends on each alone (its own rules, its catalog part)
-    and the outlines of records drawn as areas (unions of many countries take tens of milliseconds each), on two
-    workers; ``check_tables`` and ``build_catalog`` then find it done."""
+    """Work out, for freshly read instrument tables, what depends on each alone (``own_work``, and the location
+    rules: the basemap is the only other file they read), on two workers; ``check_tables`` and ``build_catalog``
+    then find it done. After the reads, not with them: measured at 100,000 records (2026-12-06), doing a file's
+    own work as soon as it was read was no faster on two cores and raised the peak of a whole load of distinct
+    texts from 583 to 644 MB."""
     today = today or dt.date.today()
     countries = tables.countries
     if countries is not None:
@@ -76,15 +140,11 @@ def prepare(tables: Tables, files: list[str], today: dt.date | None = None) -> N
     fresh = [(i, tables.instruments[i.key]) for i in INSTRUMENTS if i.file in files and tables.instruments.get(i.key) is not None]
 
     def table_job(inst: Instrument, table: RawTable) -> None:
-        local_problems(table, inst.columns, today)
+        own_work(inst, table, today)
         if inst.located:
             location_rules(table, inst.key, countries)
-        part_of(table, inst).own()
 
     jobs: list[tuple[float, Callable[[], object]]] = [(len(t) / 1e4, partial(table_job, i, t)) for i, t in fresh]
-    if countries is not None:
-        sets = set().union(*(area_sets(t) for _, t in fresh)) if fresh else set()
-        jobs += [(len(ps) / 10, partial(area_outline, countries, ps)) for ps in sets]
     jobs.sort(key=lambda job: -job[0])  # the longest first, so the two workers finish together
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for future in [pool.submit(job) for _, job in jobs]:
@@ -95,6 +155,7 @@ class Loader:
     """Loads one source, as often as asked, re-reading only what changed since the last load. Thread-safe."""
 
     def __init__(self, source: Source | Path) -> None:
+        use_system_allocator()
         self.source: Source = DirectorySource(Path(source)) if isinstance(source, Path | str) else source
         self._lock = threading.Lock()
         self._files: dict[str, tuple[FileKey | None, RawTable | None, list[Problem]]] = {}
@@ -132,7 +193,8 @@ class Loader:
             return self._directory(self.source.path)
         if isinstance(self.source, PostgresSource):
             kept = self._snapshot.tables.by_file() if self._snapshot is not None else {}
-            snap = self.source.read_snapshot(self._snapshot)
+            with reading():
+                snap = self.source.read_snapshot(self._snapshot)
             in_catalog_order(snap.tables)  # kept sorted in the snapshot, so the next one reuses them sorted
             self._snapshot = snap
             prepare(snap.tables, [f for f, t in snap.tables.by_file().items() if t is not None and kept.get(f) is not t])
@@ -147,7 +209,8 @@ class Loader:
         stale = [(file, columns) for file, columns in DATA_FILES
                  if (held := self._files.get(file)) is None or keys.get(file) is None or held[0] != keys.get(file)]
         basemap_key = keys.get(BASEMAP_FILE)
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:  # the basemap and the files read side by side
+        today = dt.date.today()
+        with reading(), ThreadPoolExecutor(max_workers=WORKERS) as pool:  # the basemap and the files read side by side
             basemap = None if self._basemap is not None and basemap_key is not None and self._basemap[0] == basemap_key \
                 else pool.submit(read_basemap, path)
             for (file, _), (table, found) in zip(stale, pool.map(lambda fc: _read(path, *fc), stale), strict=True):
@@ -158,5 +221,5 @@ class Loader:
         raw = {file: self._files[file][1] for file, _ in DATA_FILES}
         problems = [p for file, _ in DATA_FILES for p in self._files[file][2]]
         tables = Tables.assemble(raw, self._basemap[1])
-        prepare(tables, [file for file, _ in stale])
+        prepare(tables, [file for file, _ in stale], today)
         return version, tables, problems + self._basemap[2]

@@ -57,7 +57,7 @@ def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> Non
     assert all(u.startswith(app_url) for u in loaded)
     everything = map_ids(frame)
     catalog = geo.load_catalog(geo.data_dir())
-    drawable = {r.id for r in catalog.records.itertuples() if r.geometry is not None}
+    drawable = {rid for rid, shape in zip(catalog.records["id"], catalog.shapes(), strict=True) if shape is not None}
     assert set(everything) == drawable
 
     # a filter change (region preset) updates the map data and the URL
