@@ -104,13 +104,16 @@ class Snapshot:
     clearance: str = TOP  # the clearance it was read at (row-level security, ``geo.dbaccess``)
 
 
-def _copy_out(conn: psycopg.Connection, query: sql.Composable) -> bytes:
+def _copy_out(conn: psycopg.Connection, query: sql.Composable) -> bytearray:
     """The rows of a query as CSV text, straight from ``COPY … TO STDOUT`` (no row tuples in Python)."""
+    data = bytearray()  # grown in place: no list of blocks and no second, joined copy
     with conn.cursor().copy(sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv)").format(query)) as copy:
-        return b"".join(bytes(block) for block in copy)
+        for block in copy:
+            data += block
+    return data
 
 
-def _csv_columns(data: bytes, names: list[str]) -> pa.Table:
+def _csv_columns(data: bytes | bytearray, names: list[str]) -> pa.Table:
     if not data:
         return pa.table({n: pa.array([], TEXT) for n in names})
     return pcsv.read_csv(
@@ -149,7 +152,10 @@ def _read_table(conn: psycopg.Connection, spec: TableSpec, layout: list[str]) ->
     known = [c.name for c in spec.columns]
     order = [c for c in layout if c in known] + [c for c in known if c not in layout]
     rows = np.asarray(pc.cast(table.column("row_no"), pa.int64()).to_numpy(), dtype=np.int64)
-    return RawTable(spec.label, pa.table([cells[c] for c in order], names=order), rows)
+    out = RawTable(spec.label, pa.table([cells[c] for c in order], names=order), rows)
+    del table
+    pa.default_memory_pool().release_unused()  # the parse's buffers, before the next table (see geo.reload.reading)
+    return out
 
 
 def _read_countries(conn: psycopg.Connection, problems: list[Problem]) -> gpd.GeoDataFrame | None:

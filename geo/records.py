@@ -89,6 +89,8 @@ def catalog_order(table: RawTable) -> RawTable:
     same table if they already are). The catalog then shares the table's cells instead of copying them."""
     if table.parsed.get(("catalog order",)):
         return table
+    if ("ordered",) in table.parsed:  # made already (the moved table keeps no reference back: no cycle)
+        return table.parsed[("ordered",)]
     start = table.memo(("dates", "start"), lambda: parse_dates(table.column("start")))
     id_rank = np.empty(len(table), np.int64)
     id_rank[pc.sort_indices(table.column("id")).to_numpy()] = np.arange(len(table))
@@ -98,13 +100,17 @@ def catalog_order(table: RawTable) -> RawTable:
     else:
         moved = RawTable(table.file, table.cells.take(pa.array(order, pa.int64())), table.rows[order])
         moved.parsed[("dates", "start")] = Dates(start.first[order], start.last[order], start.ok[order], start.blank[order])
+        table.parsed[("ordered",)] = moved
     moved.parsed[("catalog order",)] = True
     return moved
 
 
 def part_of(table: RawTable, inst: Instrument) -> Part:
-    """The part of one instrument file, from its table in catalog order (built once per read of the file)."""
-    return table.memo(("part", inst.key), lambda: Part(catalog_order(table), inst.key))
+    """The part of one instrument file, from its table in catalog order. What a part derives is kept in its
+    table's memo, so a part is only a view and is made anew each time: a part kept in the memo of the table it
+    refers to would make a reference cycle, and a replaced file's table would stay in memory until Python's
+    cycle collector ran (measured: +55 MB held after some reloads at 100,000 records)."""
+    return Part(catalog_order(table), inst.key)
 
 
 def _own(table: RawTable) -> dict[str, np.ndarray | pa.ChunkedArray]:

@@ -21,7 +21,8 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -178,11 +179,17 @@ class Loader:
             try:
                 version, tables, problems = self.snapshot()
                 pa.default_memory_pool().release_unused()  # what reading a file left over, before building
-                problems = self.source.name_records(problems + check_tables(tables), tables)
-                report = ValidationReport(problems)
-                if not report.ok:
-                    raise ValidationError(problems)
-                return build_catalog(tables, version, report)
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    # built while the cross-file rules run (most of both is Arrow and numpy, which release the GIL);
+                    # kept only if the data passes them
+                    built = pool.submit(build_catalog, tables, version, ValidationReport([]))
+                    problems = self.source.name_records(problems + check_tables(tables), tables)
+                    report = ValidationReport(problems)
+                    if not report.ok:
+                        built.cancel()
+                        wait([built])  # what a build of bad data raised is not the user's news: the problems are
+                        raise ValidationError(problems)
+                    return replace(built.result(), report=report)
             finally:
                 # Arrow's allocator keeps freed pages for reuse; a reload frees a whole file's worth of them.
                 pa.default_memory_pool().release_unused()
@@ -195,7 +202,7 @@ class Loader:
             kept = self._snapshot.tables.by_file() if self._snapshot is not None else {}
             with reading():
                 snap = self.source.read_snapshot(self._snapshot)
-            in_catalog_order(snap.tables)  # kept sorted in the snapshot, so the next one reuses them sorted
+                in_catalog_order(snap.tables)  # kept sorted in the snapshot, so the next one reuses them sorted
             self._snapshot = snap
             prepare(snap.tables, [f for f, t in snap.tables.by_file().items() if t is not None and kept.get(f) is not t])
             return snap.version, snap.tables, snap.problems
