@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +27,7 @@ def outcome(loader: Loader) -> tuple:
     except geo.ValidationError as exc:
         return ("invalid", exc.problems)
     rec = cat.records
-    return ("ok", cat.version, cat.report.problems, rec.drop(columns="geometry"), [g.wkb if g is not None else None for g in rec.geometry],
+    return ("ok", cat.version, cat.report.problems, rec.drop(columns="geometry"), [g.wkb if g is not None else None for g in cat.shapes()],
             cat.partners.drop(columns="geometry"), cat.routes, cat.activations, cat.history,
             [t.steps for t in cat.timelines()])
 
@@ -105,3 +107,21 @@ def test_a_broken_file_then_its_fix(data_dir: Path) -> None:
     path.write_text(text, encoding="utf-8")
     again = loader.load()
     assert again.records.drop(columns="geometry").equals(good.records.drop(columns="geometry"))
+
+
+def test_a_replaced_file_is_freed_at_once(data_dir: Path) -> None:
+    """No reference cycle holds a file's table (or its catalog part): when a reload replaces the file, what only
+    the old table held goes at once, not when Python's cycle collector next runs (at 100,000 records a cycle
+    kept 55 MB for a while after a reload)."""
+    loader = Loader(data_dir)
+    first = loader.load()
+    table = weakref.ref(loader._files["events.csv"][1])
+    path = data_dir / "events.csv"
+    path.write_text(path.read_text().replace("Study visit", "Study trip"), encoding="utf-8")
+    gc.disable()
+    try:
+        second = loader.load()
+        assert table() is None  # the loader let go of it, and nothing else held it (the catalogs hold its columns)
+        assert "Study trip" in second.record("ev-visit")["name"] and "Study visit" in first.record("ev-visit")["name"]
+    finally:
+        gc.enable()
