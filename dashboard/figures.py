@@ -20,7 +20,7 @@ from dashboard.style import (
     HIGHLIGHT,
     STYLES,
 )
-from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, STATUS_LABELS, State, state_on
+from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, STATUS_LABELS, State, row_dicts, state_on
 
 DASHES = {"solid": None, "dash": [3, 2], "dot": [1, 1.5]}
 MAX_HOVER_LINES = 6
@@ -63,7 +63,7 @@ def build_timeline(records: pd.DataFrame, as_of: dt.date | None, today: dt.date)
     spans (``geo.history``), solid where it is known to be in force and hatched where the sources leave it open
     ("date unknown"). A span with no known first day is left out (no bar can say where it starts)."""
     rows = []
-    for rec in records.to_dict("records"):
+    for rec in row_dicts(records):
         spans = rec.get("spans")
         if spans is None:  # a catalog without histories: its periods, all in force
             spans = tuple((start, end, State.IN) for start, end in rec["periods"])

@@ -41,6 +41,7 @@ from geo import (
     FilterSpec,
     label_point,
     route_partners,
+    row_dicts,
 )
 
 CELL = "cell"  # the AFIC risk-analysis cells: points of the risk-network instrument with their own symbol
@@ -60,9 +61,11 @@ class VersionModel:
     payload: dict  # the JSON the browser fetches once
 
 
-def hover_lines(rec: Mapping, names: Mapping[str, str]) -> list[str]:
-    """One record as plain-text lines: partners, period and status, location precision, weak sourcing."""
-    lines = [f"{INSTRUMENT_BY_KEY[rec['instrument']].label} · Partners: {partner_text(rec['partners'], names)}",
+def hover_lines(rec: Mapping, names: Mapping[str, str], partners: str | None = None) -> list[str]:
+    """One record as plain-text lines: partners (``partners``: their text, if made already), period and status,
+    location precision, weak sourcing."""
+    partners = partner_text(rec["partners"], names) if partners is None else partners
+    lines = [f"{INSTRUMENT_BY_KEY[rec['instrument']].label} · Partners: {partners}",
              f"Period: {period_text(rec)} · {STATUS_LABELS.get(rec['status'], rec['status'])}"]
     if rec.get("located"):
         lines.append(f"Location: {rec.get('place') or ''} ({PRECISION_LABELS.get(rec.get('precision', ''), '?')})")
@@ -123,12 +126,13 @@ def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
         {"type": "Feature", "id": n, "properties": {"iso": k, "name": names.get(k) or base_names.get(k) or k}, "geometry": display.countries[k]}
         for n, k in enumerate(iso)]}
 
-    rows = pd.DataFrame(catalog.records.drop(columns="geometry", errors="ignore")).to_dict("records")
+    rows = row_dicts(pd.DataFrame(catalog.records.drop(columns="geometry", errors="ignore")))
     inst_index = {i.key: n for n, i in enumerate(INSTRUMENTS)}
     rec_cols: dict[str, list] = {"id": [], "name": [], "inst": [], "lon": [], "lat": [], "cell": [], "partners": [], "hover": [], "area": [],
                                  "ptext": [], "period": [], "status": [], "conf": []}  # the last four: the record table's columns
     areas = []
     points: dict[str, tuple[float, float]] = {}
+    texts: dict[tuple[str, ...], tuple[str, str]] = {}  # partners -> (hover text, full list): many records share a set
     for n, rec in enumerate(rows):
         key = rec["instrument"]
         lon, lat = (_num(rec.get("lon")), _num(rec.get("lat"))) if rec["located"] else (None, None)
@@ -145,9 +149,12 @@ def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
         rec_cols["lat"].append(None if lat is None else round(lat, 4))
         rec_cols["cell"].append(1 if rec.get("kind") == CELL else 0)
         rec_cols["partners"].append([ci[p] for p in rec["partners"] if p in ci])
-        rec_cols["hover"].append("\n".join(hover_lines(rec, names)))
+        said = texts.get(rec["partners"])
+        if said is None:
+            said = texts[rec["partners"]] = (partner_text(rec["partners"], names), partner_text(rec["partners"], names, limit=None))
+        rec_cols["hover"].append("\n".join(hover_lines(rec, names, said[0])))
         rec_cols["area"].append(area)
-        rec_cols["ptext"].append(partner_text(rec["partners"], names, limit=None))
+        rec_cols["ptext"].append(said[1])
         rec_cols["period"].append(period_text(rec))
         rec_cols["status"].append(STATUS_LABELS.get(rec["status"], rec["status"]))
         rec_cols["conf"].append(rec.get("confidence") or "")

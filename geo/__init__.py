@@ -5,6 +5,7 @@ The dashboard imports only from this facade. This package never imports streamli
 
 from geo.access import clearance_of, highest, rank, visible
 from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_catalog
+from geo.columns import row_dicts
 from geo.errors import DatabaseError, DataError, DataFileError, Problem, ValidationError
 from geo.filters import FilterSpec, apply, date_unknown, mask, matching_ids, route_partners, standings
 from geo.geometry import label_point
@@ -74,6 +75,7 @@ __all__ = [
     "open_source",
     "rank",
     "route_partners",
+    "row_dicts",
     "standings",
     "state_on",
     "validate",

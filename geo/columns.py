@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -291,3 +292,17 @@ def per_unique(values: Array, build: Callable[[str], object]) -> np.ndarray:
 def to_dates(days: np.ndarray) -> np.ndarray:
     """datetime64[D] values as an object array of ``datetime.date`` (None for NaT)."""
     return days.astype("datetime64[D]").astype(object)
+
+
+def row_dicts(frame: pd.DataFrame) -> list[dict]:
+    """The frame's rows as dicts, as ``frame.to_dict("records")`` gives them, made a column at a time.
+
+    pandas converts an Arrow-backed text column by boxing every cell in Python (at 100,000 records the catalog
+    took 10.9 s, three quarters of building the live map's data); Arrow's own ``to_pylist`` does it in C. Other
+    columns convert with ``tolist()`` (Python scalars, objects as they are). Missing text reads as None."""
+    names = [str(c) for c in frame.columns]
+    values = []
+    for name in frame.columns:
+        column = frame[name].array
+        values.append(column.__arrow_array__().to_pylist() if hasattr(column, "__arrow_array__") else np.asarray(column).tolist())
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)] if names else [{} for _ in range(len(frame))]

@@ -14,6 +14,7 @@ import pandas as pd
 from shapely.geometry import mapping
 
 from geo.catalog import Catalog
+from geo.columns import row_dicts
 from geo.geometry import rounded
 from geo.schema import INSTRUMENT_BY_KEY, STATUS_LABELS
 
@@ -82,7 +83,7 @@ def to_geojson(catalog: Catalog, decimals: int = 4) -> bytes:
     """A FeatureCollection: points where located, the partners' area otherwise (null geometry if none)."""
     table = records_table(catalog)
     features = []
-    for props, geom in zip(table.to_dict("records"), catalog.shapes(), strict=True):
+    for props, geom in zip(row_dicts(table), catalog.shapes(), strict=True):
         features.append({
             "type": "Feature",
             "id": props["id"],

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import data, state_access
 from dashboard.safe import md
-from geo import INSTRUMENT_BY_KEY, INSTRUMENTS
+from geo import INSTRUMENT_BY_KEY, INSTRUMENTS, row_dicts
 
 
 def render() -> None:
@@ -38,7 +38,7 @@ def render() -> None:
                                    "Period": [f"{a or '?'} – {b or 'open'}" for a, b in zip(context["start"], context["end"], strict=True)],
                                    "The agency's part": context["agency_part"]}), hide_index=True, width="stretch")
     rows = [{"Record": r["id"], "Instrument": INSTRUMENT_BY_KEY[r["instrument"]].label, "Source": url, "Checked": r["checked"], "Confidence": r["confidence"]}
-            for r in catalog.records.to_dict("records") for url in r["sources"]]
+            for r in row_dicts(catalog.records[["id", "instrument", "checked", "confidence", "sources"]]) for url in r["sources"]]
     rows += [{"Record": f"{h['record_id']} (history, {h['date']})", "Instrument": "Status history", "Source": url,
               "Checked": h["checked"], "Confidence": h["confidence"]}
              for h in history.to_dict("records") for url in h["sources"].split()]
