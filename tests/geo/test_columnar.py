@@ -190,3 +190,22 @@ def test_the_fast_reader_reads_what_the_reference_reader_reads(lines: list, bom:
     assert (fast[0] is None) == (slow[0] is None)
     if fast[0] is not None:
         assert fast[0].cells.to_pydict() == slow[0].cells.to_pydict() and fast[0].rows.tolist() == slow[0].rows.tolist()
+
+
+def test_row_dicts_are_what_pandas_gives_in_python_types() -> None:
+    """``geo.row_dicts`` (a column at a time, for the live map's data at scale) gives every record as
+    ``DataFrame.to_dict("records")`` does: same keys in the same order, equal values of the same Python types
+    (text, tuples, bools, None for missing dates), on the whole shipped catalog."""
+    import math
+
+    records = geo.load_catalog(geo.data_dir()).records.drop(columns="geometry")
+    expected, found = records.to_dict("records"), geo.row_dicts(records)
+    assert len(found) == len(expected) == len(records)
+    for want, got in zip(expected, found, strict=True):
+        assert list(got) == list(want)
+        for key, value in want.items():
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                assert got[key] is None or (isinstance(got[key], float) and math.isnan(got[key])), key
+            else:
+                assert got[key] == value and type(got[key]) is type(value), (key, value, got[key])
+    assert {type(r["located"]) for r in found} == {bool} and {type(r["partners"]) for r in found} == {tuple}
