@@ -21,6 +21,7 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def _kill(process: Any) -> None:
             process.kill()
     except ProcessLookupError:
         return
-    with contextlib.suppress(Exception):
+    with contextlib.suppress(subprocess.TimeoutExpired):  # killed: the kernel reaps it even if we stop waiting
         process.wait(timeout=5)
 
 
@@ -103,7 +104,7 @@ class _Running:
         _kill(getattr(kaleido, "subprocess", None))
         tmp = getattr(kaleido, "_html_tmp_dir", None)
         if tmp is not None:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(OSError):
                 tmp.clean()
         for task in asyncio.all_tasks(self.loop):
             self.loop.call_soon_threadsafe(task.cancel)
@@ -119,6 +120,7 @@ class Renderer:
     START_ATTEMPTS = 2
     _lock = threading.Lock()
     _running: _Running | None = None
+    _stopped_at_exit = False
 
     @classmethod
     def _start(cls) -> _Running:
@@ -132,9 +134,9 @@ class Renderer:
                 return running
             except _failures():  # a hung or failed start: kill it, try once more
                 running.stop(graceful=False)
-        raise ExportUnavailable(f"The image renderer (Chromium) did not start within {cls.START_SECONDS:.0f} s, "
-                                f"{cls.START_ATTEMPTS} times. Try again; if it persists, ask the administrator to check Chromium "
-                                "on the server. Data files (CSV, XLSX, GeoJSON) and the HTML map do not need it.")
+        raise ExportUnavailable(f"The image renderer (Chromium) could not be started ({cls.START_ATTEMPTS} tries, up to "
+                                f"{cls.START_SECONDS:.0f} s each). Try again; if it persists, ask the administrator to check "
+                                "Chromium on the server. Data files (CSV, XLSX, GeoJSON) and the HTML map do not need it.")
 
     @classmethod
     def stop(cls) -> None:
@@ -147,15 +149,15 @@ class Renderer:
     @classmethod
     def image(cls, fig: go.Figure, fmt: str, scale: float = 2.0) -> bytes:
         """PNG, SVG or PDF bytes of a figure (PNG at ``scale`` times its pixel size)."""
-        from plotly.io._utils import validate_coerce_fig_to_dict
-
-        fig_dict = validate_coerce_fig_to_dict(fig, True)
+        fig_dict = fig.to_dict()  # what plotly.io.to_image sends Kaleido for a figure
         layout = fig_dict.get("layout", {})
         opts = {"format": fmt, "width": int(layout.get("width") or 1600), "height": int(layout.get("height") or 900), "scale": scale}
         with cls._lock:
             if cls._running is None:
                 cls._running = cls._start()
-                atexit.register(cls.stop)  # no Chromium outlives the process
+                if not cls._stopped_at_exit:
+                    atexit.register(cls.stop)  # no Chromium outlives the process
+                    cls._stopped_at_exit = True
             running = cls._running
             try:
                 # Kaleido's own limit is the same, so it normally fires first; ours also covers a lost reply

@@ -82,7 +82,7 @@ def test_a_chromium_that_never_starts_is_killed_twice_and_the_next_export_render
     outcome = image_within(60)
 
     assert isinstance(outcome, ExportUnavailable)
-    assert "did not start within 2 s, 2 times" in str(outcome) and "Try again" in str(outcome)
+    assert "could not be started (2 tries, up to 2 s each)" in str(outcome) and "Try again" in str(outcome)
     started = [int(line) for line in pids.read_text().split()]
     assert len(started) == Renderer.START_ATTEMPTS  # tried once more, then gave up
     assert wait_gone(started) == []  # no hung browser left behind

@@ -13,11 +13,19 @@ pytestmark = pytest.mark.e2e
 MAP_IDS_JS = "() => window.bbDebug.shownIds()"
 LIVE_MAP = ".bb-root"  # the live map's element (in the page itself; Playwright's CSS reaches into its shadow root)
 SETTLED = "() => window.bbDebug && window.bbDebug.ready() && !window.bbDebug.moving()"
+RECORDS_HEADING = re.compile(r"^Records \(\d+\)$")
 
 
 def wait_map(page, timeout: float = 60_000):
-    """The page's frame once the live map has drawn a rerun state and its camera is still. (The map is part
-    of the page: the frame is the page's own; tests pass it on so they read like the user's view.)"""
+    """The page's frame once the live map has drawn a rerun state, the page's first run has laid out everything
+    (the record table's heading, the last thing the map page writes) and the camera is still. (The map is part
+    of the page: the frame is the page's own; tests pass it on so they read like the user's view.)
+
+    The run's end matters for clicks: the head above the map is filled after the map, so on a first open the
+    map can be drawn, then move down the page when the head arrives; a point taken before that missed its
+    target (a click meant for Montenegro landed in Serbia on a clean-clone run)."""
+    page.wait_for_function(SETTLED, timeout=timeout)
+    page.get_by_text(RECORDS_HEADING).first.wait_for(timeout=timeout)
     page.wait_for_function(SETTLED, timeout=timeout)
     return page.main_frame
 
