@@ -96,10 +96,24 @@ class Catalog:
         return dict(zip(self.partners["code"], self.partners["name"], strict=True))
 
 
+_COUNTRIES: dict[int, tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]] = {}  # per basemap read (the last two)
+
+
+def _catalog_countries(basemap: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The catalog's country table, one per basemap read: versions over the same basemap share it, and with it
+    what is kept per basemap (the area outlines of ``Catalog.shapes``)."""
+    held = _COUNTRIES.get(id(basemap))
+    if held is None or held[0] is not basemap:
+        while len(_COUNTRIES) >= 2:
+            _COUNTRIES.pop(next(iter(_COUNTRIES)))
+        held = _COUNTRIES[id(basemap)] = (basemap, basemap[["iso3", "name", "geometry"]].copy())
+    return held[1]
+
+
 def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Catalog:
     """Assemble a catalog from tables that passed validation."""
     assert tables.partners is not None and tables.routes is not None and tables.countries is not None
-    countries = tables.countries[["iso3", "name", "geometry"]].copy()
+    countries = _catalog_countries(tables.countries)
     shapes = dict(zip(countries["iso3"], countries.geometry, strict=True))
 
     pframe = tables.partners.frame.drop(columns=[ROW_COLUMN])

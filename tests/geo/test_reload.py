@@ -9,6 +9,7 @@ import tempfile
 import weakref
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -125,3 +126,23 @@ def test_a_replaced_file_is_freed_at_once(data_dir: Path) -> None:
         assert "Study trip" in second.record("ev-visit")["name"] and "Study visit" in first.record("ev-visit")["name"]
     finally:
         gc.enable()
+
+
+def test_versions_over_the_same_basemap_share_its_area_outlines(data_dir: Path) -> None:
+    """An export's area outlines are made once per basemap, not once per data version: a reload after a record
+    file changed keeps the country table (and the outlines kept with it); a new basemap gets its own."""
+    loader = Loader(data_dir)
+    first = loader.load()
+    shapes = first.shapes()
+    path = data_dir / "events.csv"
+    path.write_text(path.read_text().replace("Study visit", "Study trip"), encoding="utf-8")
+    second = loader.load()
+    assert second.version != first.version and second.countries is first.countries
+    again = second.shapes()
+    area = int(np.flatnonzero(~second.records["located"].to_numpy() & (second.records["partners"].map(len).to_numpy() > 1))[0])
+    rid = second.records["id"].iloc[area]
+    assert again[area] is shapes[int(np.flatnonzero(first.records["id"].to_numpy() == rid)[0])]  # the same object: not made again
+    fc = json.loads((data_dir / "basemap" / "countries.geojson").read_text())
+    fc["features"][0]["properties"]["name"] = "renamed"
+    (data_dir / "basemap" / "countries.geojson").write_text(json.dumps(fc))
+    assert loader.load().countries is not first.countries
