@@ -150,8 +150,7 @@ class Renderer:
     def image(cls, fig: go.Figure, fmt: str, scale: float = 2.0) -> bytes:
         """PNG, SVG or PDF bytes of a figure (PNG at ``scale`` times its pixel size)."""
         fig_dict = fig.to_dict()  # what plotly.io.to_image sends Kaleido for a figure
-        layout = fig_dict.get("layout", {})
-        opts = {"format": fmt, "width": int(layout.get("width") or 1600), "height": int(layout.get("height") or 900), "scale": scale}
+        opts = {"format": fmt, "scale": scale}  # the size is the figure's own (Kaleido reads its layout)
         with cls._lock:
             if cls._running is None:
                 cls._running = cls._start()

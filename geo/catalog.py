@@ -15,6 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from geo import geometry
 from geo.history import Timeline
 from geo.io import ROW_COLUMN, RawTable
+from geo.memo import per_object
 from geo.records import TEXT_FIELDS, History, build_records, catalog_order, record_shapes
 from geo.schema import ACTIVATION_COLUMNS, STATUS_CHANGE_COLUMNS, Column, PartialDate, split_list, split_urls
 from geo.sources import Source
@@ -96,24 +97,16 @@ class Catalog:
         return dict(zip(self.partners["code"], self.partners["name"], strict=True))
 
 
-_COUNTRIES: dict[int, tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]] = {}  # per basemap read (the last two)
-
-
-def _catalog_countries(basemap: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The catalog's country table, one per basemap read: versions over the same basemap share it, and with it
-    what is kept per basemap (the area outlines of ``Catalog.shapes``)."""
-    held = _COUNTRIES.get(id(basemap))
-    if held is None or held[0] is not basemap:
-        while len(_COUNTRIES) >= 2:
-            _COUNTRIES.pop(next(iter(_COUNTRIES)))
-        held = _COUNTRIES[id(basemap)] = (basemap, basemap[["iso3", "name", "geometry"]].copy())
-    return held[1]
+_COUNTRIES: dict[int, tuple[object, gpd.GeoDataFrame]] = {}  # per basemap read (geo.memo)
 
 
 def build_catalog(tables: Tables, version: str, report: ValidationReport) -> Catalog:
     """Assemble a catalog from tables that passed validation."""
     assert tables.partners is not None and tables.routes is not None and tables.countries is not None
-    countries = _catalog_countries(tables.countries)
+    # one country table per basemap read: versions over the same basemap share it, and with it what is kept
+    # per country table (the area outlines of ``Catalog.shapes``)
+    basemap = tables.countries
+    countries = per_object(_COUNTRIES, basemap, lambda: basemap[["iso3", "name", "geometry"]].copy())
     shapes = dict(zip(countries["iso3"], countries.geometry, strict=True))
 
     pframe = tables.partners.frame.drop(columns=[ROW_COLUMN])

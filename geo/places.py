@@ -25,6 +25,7 @@ from geo import geometry
 from geo.columns import bools, empty, parse_numbers, split_items
 from geo.errors import Problem
 from geo.io import RawTable
+from geo.memo import per_object
 from geo.schema import BORDER_TOLERANCE_KM, CODE_PATTERN, HOST_TOLERANCE_KM, split_list
 
 MARGIN = 1e-6  # relative: bounds this close to the tolerance are measured exactly
@@ -44,14 +45,15 @@ class Outlines:
         return self.borders[(a, b)]
 
 
-_OUTLINES: dict[int, tuple[gpd.GeoDataFrame, Outlines]] = {}  # the last two basemaps seen (a reload keeps its own)
+_OUTLINES: dict[int, tuple[object, Outlines]] = {}  # per basemap read (geo.memo)
 
 
 def outlines(countries: gpd.GeoDataFrame) -> Outlines:
     """The outlines of a basemap, computed once per basemap read."""
-    held = _OUTLINES.get(id(countries))
-    if held is not None and held[0] is countries:
-        return held[1]
+    return per_object(_OUTLINES, countries, lambda: _outlines(countries))
+
+
+def _outlines(countries: gpd.GeoDataFrame) -> Outlines:
     geoms = np.asarray(countries.geometry.array, dtype=object)
     present = ~shapely.is_missing(geoms)
     valid = present.copy()
@@ -59,11 +61,7 @@ def outlines(countries: gpd.GeoDataFrame) -> Outlines:
     shapes = {str(c): g for c, g, ok in zip(countries["iso3"], geoms, valid, strict=True) if ok}
     for g in shapes.values():
         shapely.prepare(g)
-    found = Outlines(shapes, valid, {})
-    while len(_OUTLINES) >= 2:
-        _OUTLINES.pop(next(iter(_OUTLINES)))
-    _OUTLINES[id(countries)] = (countries, found)
-    return found
+    return Outlines(shapes, valid, {})
 
 
 def check_basemap(gdf: gpd.GeoDataFrame, file: str, rows: list[int] | None = None) -> list[Problem]:

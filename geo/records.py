@@ -28,6 +28,7 @@ from geo import geometry, spans
 from geo.columns import TEXT, Dates, bools, empty, parse_dates, parse_days, parse_numbers, per_unique
 from geo.history import Change, Timeline, build_timeline, first_in_force
 from geo.io import RawTable
+from geo.memo import per_object
 from geo.schema import INSTRUMENTS, Instrument, PartialDate, split_list, split_urls
 from geo.text import fold_column
 
@@ -191,17 +192,7 @@ def _text_table(parts: list[Part]) -> pa.Table:
     return pa.table(columns, names=names)
 
 
-_AREAS: dict[int, tuple[gpd.GeoDataFrame, dict]] = {}  # per basemap (the last two): partners -> outline
-
-
-def _areas(countries: gpd.GeoDataFrame) -> dict[tuple[str, ...], BaseGeometry | None]:
-    """Outlines of records drawn as areas, one union per distinct set of countries, kept with the basemap."""
-    held = _AREAS.get(id(countries))
-    if held is None or held[0] is not countries:
-        while len(_AREAS) >= 2:
-            _AREAS.pop(next(iter(_AREAS)))
-        held = _AREAS[id(countries)] = (countries, {})
-    return held[1]
+_AREAS: dict[int, tuple[object, dict]] = {}  # per country table: partners -> outline (geo.memo)
 
 
 def area_outline(countries: gpd.GeoDataFrame, partners: tuple[str, ...]) -> BaseGeometry | None:
@@ -210,7 +201,7 @@ def area_outline(countries: gpd.GeoDataFrame, partners: tuple[str, ...]) -> Base
     Built when first asked for, not with the catalog: only the GeoJSON export needs it (the map draws the
     coverage-simplified unions of ``display_geometry``). At 100,000 records the 45 distinct partner sets took
     0.73 s of one core to dissolve, about half the whole load's work (measured 2026-12-06)."""
-    cache = _areas(countries)
+    cache: dict[tuple[str, ...], BaseGeometry | None] = per_object(_AREAS, countries, dict)
     if partners not in cache:
         cache[partners] = geometry.dissolve(partners, dict(zip(countries["iso3"], countries.geometry, strict=True)))
     return cache[partners]

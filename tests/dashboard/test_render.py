@@ -8,6 +8,8 @@ with a message, that the hung processes are killed, and that the next export sta
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 import threading
 import time
 from pathlib import Path
@@ -43,21 +45,23 @@ def image_within(seconds: float) -> bytes | BaseException:
     return outcome[0]
 
 
-def gone(pid: int) -> bool:
-    """The process has exited (a zombie waiting for its parent counts as exited)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return True
-    return state in ("Z", "X")
-
-
 def wait_gone(pids: list[int], seconds: float = 15) -> list[int]:
-    """The pids still running after ``seconds`` (empty when all are gone)."""
+    """The pids still running after ``seconds`` (empty when all are gone). Waits on each exit itself: a
+    process's pidfd becomes readable when it ends (a zombie waiting for its parent counts as ended)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not all(gone(p) for p in pids):
-        time.sleep(0.05)
-    return [p for p in pids if not gone(p)]
+    left = []
+    for pid in pids:
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            continue
+        try:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                left.append(pid)
+        finally:
+            os.close(fd)
+    return left
 
 
 @pytest.fixture
