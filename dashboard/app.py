@@ -53,6 +53,8 @@ def freshness(shown: str) -> None:
         st.rerun(scope="app")
 
 
+# The last two rules hold the height of the kiosk box and the preset pills while Streamlit fetches their code
+# (it shows a 44 px placeholder until then): the map under them keeps its place (see views/map.py, METRIC_HEIGHT).
 PRESENT_CSS = """<style>
 html, body, [class*='st-'] {font-size: 1.1rem;}
 [data-testid='stMainBlockContainer'], .block-container {padding-top: 0.6rem !important; padding-bottom: 0 !important;}
@@ -62,6 +64,8 @@ h1, h1 * {font-size: 1.7rem !important; padding: 0 !important;}
 [data-testid='stMetricLabel'] p {font-size: 0.95rem !important;}
 [data-testid='stVerticalBlock'] {gap: 0.45rem;}
 [data-testid='stButtonGroup'] > div {flex-wrap: wrap !important; overflow-x: visible !important; row-gap: 0.3rem;}
+.st-key-w_kiosk {min-height: 79px;}
+.st-key-stage_preset {min-height: 44px;}
 </style>"""
 DARK_CSS = """<style>
 [data-testid='stAppViewContainer'], [data-testid='stHeader'], [data-testid='stSidebar'], [data-testid='stBottomBlockContainer']

@@ -35,6 +35,11 @@ MAP_KEY = "situation_map"
 # The headline figures under short labels, so six fit in a row at 1280 px with the sidebar open (measured by
 # a browser test: no label is cut); the caption under them says they count what is in force or active on the
 # day, and each help says what exactly.
+# The headline figures' height, the same with or without a "date unknown" line (normal page, wall screen). Fixed,
+# so the map below does not move when Streamlit has fetched the figures' code: until then it shows a 40 px
+# placeholder, and the map, drawn by then, moved 63 px down under a user's pointer (a click meant for
+# Montenegro opened Serbia's records).
+METRIC_HEIGHT = {False: 103, True: 109}
 KPI_SHORT = {"Agreements in force": "Agreements", "Operations active": "Operations", "Liaison postings": "Liaison officers",
              "Coord. points active": "Coord. points", "Projects running": "Projects", "Partners": "Partners"}
 KPI_HELP = {"Agreements in force": "Status agreements in force", "Operations active": "Operations with executive powers running",
@@ -160,7 +165,7 @@ def render_head(view: state.ViewState, records, names: dict[str, str]) -> None:
         # said under it, in grey (they are drawn on the map, marked "date unknown")
         unknown = getattr(value, "unknown", 0)
         col.metric(KPI_SHORT.get(label, label), int(value), delta=f"+{unknown} date unknown" if unknown else None,
-                   delta_color="off", delta_arrow="off",
+                   delta_color="off", delta_arrow="off", height=METRIC_HEIGHT[view.present],
                    help=f"{KPI_HELP.get(label, label)} (known): for the current filter, as of {as_of.isoformat()}"
                         + (f"; {unknown} more whose dates the sources leave open that day" if unknown else ""))
     notice = st.empty()
