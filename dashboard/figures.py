@@ -45,9 +45,12 @@ class MapView:
 
 def period_text(rec: Mapping) -> str:
     """'2019-05-01 – 2023-06-30'; an unknown start is '?', a missing end is 'open' unless the record ended."""
-    start = rec.get("start") or "?"
-    end = rec.get("end") or ("end not known" if rec.get("status") in ("ended", "superseded") else "open")
-    return f"{start} – {end}"
+    return period_of(rec.get("start"), rec.get("end"), rec.get("status"))
+
+
+def period_of(start: str | None, end: str | None, status: str | None) -> str:
+    """``period_text`` of a record's start, end and status."""
+    return f"{start or '?'} – {end or ('end not known' if status in ('ended', 'superseded') else 'open')}"
 
 
 def partner_text(codes: Iterable[str], names: Mapping[str, str], limit: int | None = 8) -> str:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from dashboard.figures import partner_text, period_text
+from dashboard.figures import partner_text, period_of, period_text
 from dashboard.style import CHANGED, POINT_CELL_STYLE, ROUTE_LINE, STYLES, THEMES, TIE_FILLS, TIE_ORDER
 from geo import (
     INSTRUMENT_BY_KEY,
@@ -39,9 +39,9 @@ from geo import (
     Catalog,
     DisplayGeometry,
     FilterSpec,
+    column_list,
     label_point,
     route_partners,
-    row_dicts,
 )
 
 CELL = "cell"  # the AFIC risk-analysis cells: points of the risk-network instrument with their own symbol
@@ -61,12 +61,12 @@ class VersionModel:
     payload: dict  # the JSON the browser fetches once
 
 
-def hover_lines(rec: Mapping, names: Mapping[str, str], partners: str | None = None) -> list[str]:
-    """One record as plain-text lines: partners (``partners``: their text, if made already), period and status,
-    location precision, weak sourcing."""
+def hover_lines(rec: Mapping, names: Mapping[str, str], partners: str | None = None, period: str | None = None) -> list[str]:
+    """One record as plain-text lines: partners (``partners``: their text, if made already), period (``period``:
+    likewise) and status, location precision, weak sourcing."""
     partners = partner_text(rec["partners"], names) if partners is None else partners
     lines = [f"{INSTRUMENT_BY_KEY[rec['instrument']].label} · Partners: {partners}",
-             f"Period: {period_text(rec)} · {STATUS_LABELS.get(rec['status'], rec['status'])}"]
+             f"Period: {period_text(rec) if period is None else period} · {STATUS_LABELS.get(rec['status'], rec['status'])}"]
     if rec.get("located"):
         lines.append(f"Location: {rec.get('place') or ''} ({PRECISION_LABELS.get(rec.get('precision', ''), '?')})")
     if rec.get("confidence") == "low":
@@ -126,38 +126,44 @@ def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
         {"type": "Feature", "id": n, "properties": {"iso": k, "name": names.get(k) or base_names.get(k) or k}, "geometry": display.countries[k]}
         for n, k in enumerate(iso)]}
 
-    rows = row_dicts(pd.DataFrame(catalog.records.drop(columns="geometry", errors="ignore")))
+    records = catalog.records
+    col = {name: column_list(records[name]) for name in
+           ("id", "name", "instrument", "kind", "partners", "status", "confidence", "start", "end", "place", "precision")}
+    located = records["located"].to_numpy(dtype=bool)
+    (lon, has_lon), (lat, has_lat) = _coordinates(records, located).values()
+    # the payload's coordinates are rounded to 4 decimals (about 10 m); the model's points keep them as read
+    lon_all, lat_all = (_rounded(a, has) for a, has in ((lon, has_lon), (lat, has_lat)))
     inst_index = {i.key: n for n, i in enumerate(INSTRUMENTS)}
-    rec_cols: dict[str, list] = {"id": [], "name": [], "inst": [], "lon": [], "lat": [], "cell": [], "partners": [], "hover": [], "area": [],
-                                 "ptext": [], "period": [], "status": [], "conf": []}  # the last four: the record table's columns
+    periods = [period_of(*se) for se in zip(col["start"], col["end"], col["status"], strict=True)]
+    rec_cols: dict[str, list] = {"id": col["id"], "name": col["name"], "inst": [inst_index[k] for k in col["instrument"]],
+                                 "lon": lon_all, "lat": lat_all, "cell": [1 if k == CELL else 0 for k in col["kind"]],
+                                 "partners": [], "hover": [], "area": [], "ptext": [], "period": periods,
+                                 "status": [STATUS_LABELS.get(s, s) for s in col["status"]],
+                                 "conf": [c or "" for c in col["confidence"]]}  # the last four: the record table's columns
     areas = []
-    points: dict[str, tuple[float, float]] = {}
-    texts: dict[tuple[str, ...], tuple[str, str]] = {}  # partners -> (hover text, full list): many records share a set
-    for n, rec in enumerate(rows):
-        key = rec["instrument"]
-        lon, lat = (_num(rec.get("lon")), _num(rec.get("lat"))) if rec["located"] else (None, None)
+    area_of: dict[int, int] = {}  # records over the same countries share one outline (the same geometry object)
+    texts: dict[tuple[str, ...], tuple[str, str, list[int]]] = {}  # partners -> hover text, full list, indices
+    outline = {i.key for i in INSTRUMENTS if STYLES[i.key].form == "outline"}
+    hover, area_col, ptext, indices = rec_cols["hover"], rec_cols["area"], rec_cols["ptext"], rec_cols["partners"]
+    for n, (rid, key, partners, status, place, precision, confidence) in enumerate(zip(
+            col["id"], col["instrument"], col["partners"], col["status"], col["place"], col["precision"], col["confidence"], strict=True)):
         area = -1
-        if not rec["located"] and STYLES[key].form == "outline" and rec["id"] in display.areas:
-            area = len(areas)
-            areas.append({"type": "Feature", "id": area, "properties": {"r": n, "inst": key}, "geometry": display.areas[rec["id"]]})
-        if lon is not None and lat is not None:
-            points[rec["id"]] = (lon, lat)
-        rec_cols["id"].append(rec["id"])
-        rec_cols["name"].append(rec["name"])
-        rec_cols["inst"].append(inst_index[key])
-        rec_cols["lon"].append(None if lon is None else round(lon, 4))
-        rec_cols["lat"].append(None if lat is None else round(lat, 4))
-        rec_cols["cell"].append(1 if rec.get("kind") == CELL else 0)
-        rec_cols["partners"].append([ci[p] for p in rec["partners"] if p in ci])
-        said = texts.get(rec["partners"])
+        if not located[n] and key in outline and (shape := display.areas.get(rid)) is not None:
+            area = area_of.get(id(shape), -1)
+            if area < 0:
+                area = area_of[id(shape)] = len(areas)
+                areas.append({"type": "Feature", "id": area, "properties": {}, "geometry": shape})
+        said = texts.get(partners)
         if said is None:
-            said = texts[rec["partners"]] = (partner_text(rec["partners"], names), partner_text(rec["partners"], names, limit=None))
-        rec_cols["hover"].append("\n".join(hover_lines(rec, names, said[0])))
-        rec_cols["area"].append(area)
-        rec_cols["ptext"].append(said[1])
-        rec_cols["period"].append(period_text(rec))
-        rec_cols["status"].append(STATUS_LABELS.get(rec["status"], rec["status"]))
-        rec_cols["conf"].append(rec.get("confidence") or "")
+            said = texts[partners] = (partner_text(partners, names), partner_text(partners, names, limit=None),
+                                      [ci[p] for p in partners if p in ci])
+        rec = {"instrument": key, "status": status, "located": located[n], "place": place, "precision": precision, "confidence": confidence}
+        indices.append(said[2])
+        hover.append("\n".join(hover_lines(rec, names, said[0], periods[n])))
+        area_col.append(area)
+        ptext.append(said[1])
+    both = np.flatnonzero(has_lon & has_lat)
+    points = {col["id"][k]: (x, y) for k, x, y in zip(both.tolist(), lon[both].tolist(), lat[both].tolist(), strict=True)}
     label_at = {iso[c]: (lon, lat) for c, lon, lat, _ in labels}
     payload = {
         "version": catalog.version,
@@ -179,7 +185,24 @@ def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
     }
     ids = tuple(rec_cols["id"])
     return VersionModel(catalog.version, ids, {r: n for n, r in enumerate(ids)}, country_bounds, points,
-                        {r["id"]: tuple(r["partners"]) for r in rows}, payload)
+                        dict(zip(ids, map(tuple, col["partners"]), strict=True)), payload)
+
+
+def _rounded(values: np.ndarray, keep: np.ndarray) -> list:
+    """``values`` rounded to 4 decimals (about 10 m) where ``keep``, else None."""
+    out: list = [None] * len(values)
+    for k, v in zip(np.flatnonzero(keep).tolist(), values[keep].tolist(), strict=True):
+        out[k] = round(v, 4)
+    return out
+
+
+def _coordinates(records: pd.DataFrame, located: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per axis ("lon", "lat"): every record's value as a float array, and where it is a site's coordinate."""
+    out = {}
+    for name in ("lon", "lat"):
+        values = pd.to_numeric(records[name], errors="coerce").to_numpy(dtype=float)
+        out[name] = (values, located & np.isfinite(values))
+    return out
 
 
 def route_lines(routes: pd.DataFrame, label_at: Mapping[str, tuple[float, float]]) -> dict[str, dict]:

@@ -5,7 +5,7 @@ The dashboard imports only from this facade. This package never imports streamli
 
 from geo.access import clearance_of, highest, rank, visible
 from geo.catalog import Catalog, DisplayGeometry, display_geometry, fold, load_catalog
-from geo.columns import row_dicts
+from geo.columns import column_list, row_dicts
 from geo.errors import DatabaseError, DataError, DataFileError, Problem, ValidationError
 from geo.filters import FilterSpec, apply, date_unknown, mask, matching_ids, route_partners, standings
 from geo.geometry import label_point
@@ -60,6 +60,7 @@ __all__ = [
     "ValidationReport",
     "apply",
     "clearance_of",
+    "column_list",
     "data_dir",
     "data_version",
     "database_url",

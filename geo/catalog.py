@@ -10,7 +10,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry.base import BaseGeometry
 
 from geo import geometry
 from geo.history import Timeline
@@ -210,14 +209,14 @@ def display_geometry(catalog: Catalog, tolerance: float = 0.05, min_part: float 
     countries = geometry.display_shapes(simplified, None, decimals=2)
     drawn = catalog.records[(~catalog.records["located"]) & (catalog.records["partners"].map(len) > 0)]
     single = {rid: countries[ps[0]] for rid, ps in zip(drawn["id"], drawn["partners"], strict=True) if len(ps) == 1 and ps[0] in countries}
-    unions: dict[tuple[str, ...], BaseGeometry] = {}  # records over the same countries share one union
-    multi = {}
+    over: dict[str, tuple[str, ...]] = {}  # record -> the countries of its union
     for rid, ps in zip(drawn["id"], drawn["partners"], strict=True):
         parts = tuple(sorted(p for p in set(ps) if p in simplified))
         if len(ps) > 1 and parts:
-            if parts not in unions:
-                unions[parts] = geometry.drop_small_parts(shapely.union_all([simplified[p] for p in parts]), 2.0)
-            multi[rid] = unions[parts]
-    regional = geometry.display_shapes(multi, None, decimals=2)
+            over[rid] = parts
+    # records over the same countries share one union, and one outline object (the live map sends it once)
+    unions = geometry.display_shapes({parts: geometry.drop_small_parts(shapely.union_all([simplified[p] for p in parts]), 2.0)
+                                      for parts in set(over.values())}, None, decimals=2)
+    regional = {rid: unions[parts] for rid, parts in over.items() if parts in unions}
     areas = single | regional
     return DisplayGeometry(countries, areas, tolerance)

@@ -8,14 +8,17 @@ projection library and keeps validation fast.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
+
+K = TypeVar("K", bound=Hashable)  # the keys of a mapping of shapes: codes, record ids, country sets
 
 KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON_EQUATOR = 111.320
@@ -89,7 +92,7 @@ def coverage_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float)
     return {k: g for k, g in zip(keys, simplified, strict=True) if not g.is_empty}
 
 
-def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float | None, decimals: int = 3) -> dict[str, dict]:
+def display_shapes(shapes: Mapping[K, BaseGeometry | None], tolerance: float | None, decimals: int = 3) -> dict[K, dict]:
     """GeoJSON geometry dicts of simplified shapes for drawing (``tolerance`` None: as given); each ring is a
     rounded (n, 2) numpy array.
 
@@ -97,7 +100,7 @@ def display_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float |
     array is one memcpy, copying a list of coordinate pairs is tens of thousands of Python objects.
     Serialisers that understand numpy (plotly's, orjson) write the same JSON.
     """
-    out: dict[str, dict] = {}
+    out: dict[K, dict] = {}
     for key, geom in shapes.items():
         if geom is None or geom.is_empty:
             continue

@@ -155,9 +155,10 @@ function prepare(d) {
   d.polygons = d.countries.features.map(function (f) { return polygonsOf(f.geometry); });
   d.boxes = d.polygons.map(boxOf);
   d.countryPaths = d.polygons.map(pathOf);
-  d.areaPath = {};  // record index -> Path2D of its regional outline
-  d.areas.features.forEach(function (f) { d.areaPath[f.properties.r] = pathOf(polygonsOf(f.geometry)); });
-  d.areaRecords = Object.keys(d.areaPath).map(Number);
+  // regional outlines, each once: records over the same countries share one (R.area: its index, or -1)
+  d.areaPath = d.areas.features.map(function (f) { return pathOf(polygonsOf(f.geometry)); });
+  d.areaRecords = [];
+  R.area.forEach(function (a, k) { if (a >= 0) { d.areaRecords.push(k); } });
   d.instByKey = {};
   d.instruments.forEach(function (inst, k) { d.instByKey[inst.key] = k; });
   d.legendKey = function (i) { return R.cell[i] ? "cell" : d.instruments[R.inst[i]].key; };
@@ -483,11 +484,15 @@ class LiveMap {
       ctx.setLineDash(dash.map(function (x) { return x * width / s; }));
       ctx.stroke(path);
     };
-    // regional frameworks: outlines with their dash pattern
+    // regional frameworks: outlines with their dash pattern (an outline drawn once per instrument, however
+    // many of its records share it)
+    const stroked = new Set();
     D.areaRecords.forEach(function (k) {
-      if (!shown[k]) { return; }
+      const once = R.area[k] * D.instruments.length + R.inst[k];
+      if (!shown[k] || stroked.has(once)) { return; }
+      stroked.add(once);
       const inst = D.instruments[R.inst[k]];
-      outline(D.areaPath[k], inst.colour, 2.4, dashFor(inst.dash));
+      outline(D.areaPath[R.area[k]], inst.colour, 2.4, dashFor(inst.dash));
     });
     const routeColour = D.route_colour || "#6A3D9A";
     (st.route || []).forEach(function (iso) { const c = D.countryIndex[iso]; if (c !== undefined) { outline(D.countryPaths[c], routeColour, 3.5, [4, 2]); } });
@@ -495,9 +500,9 @@ class LiveMap {
       R.partners[sel].forEach(function (c) { outline(D.countryPaths[c], p.highlight, 3, []); });
     }
     D.areaRecords.forEach(function (k) {
-      if (shown[k] && changed[k]) { outline(D.areaPath[k], "#EE3377", 4, [2, 1]); }
-      if (k === sel) { outline(D.areaPath[k], p.highlight, 4, []); }
+      if (shown[k] && changed[k]) { outline(D.areaPath[R.area[k]], "#EE3377", 4, [2, 1]); }
     });
+    if (sel >= 0 && R.area[sel] >= 0) { outline(D.areaPath[R.area[sel]], p.highlight, 4, []); }
     ctx.setLineDash([]);
     screen();
     // the chosen routes: a line from each route country to the EU entry point

@@ -110,3 +110,42 @@ def test_frame_bounds_follow_the_question(catalog) -> None:
     # a focus country frames only that country and the sites in it, not every framework that touches it
     assert b[2] - b[0] < serbia[2] - serbia[0] + 2
     assert map_model.frame_bounds(model, [], FilterSpec()) is None  # nothing placed: the map stays where it is
+
+
+def test_map_data_columns_agree_with_each_records_own_text_and_areas_are_sent_once() -> None:
+    """The map data is made a column at a time; record by record (the reference) it says the same. Records
+    over the same countries share one outline in the file (at 100,000 records each carried its own)."""
+    from dashboard.figures import period_text
+    from dashboard.style import STYLES
+    from geo import data_dir, row_dicts
+
+    catalog = load_catalog(data_dir())
+    display = display_geometry(catalog)
+    model = map_model.build_version(catalog, display)
+    rec, features = model.payload["records"], model.payload["areas"]["features"]
+    names = catalog.partner_names()
+    for k, row in enumerate(row_dicts(catalog.records.drop(columns="geometry"))):
+        assert rec["id"][k] == row["id"] and rec["name"][k] == row["name"]
+        assert rec["hover"][k] == "\n".join(map_model.hover_lines(row, names))
+        assert rec["period"][k] == period_text(row)
+        lon, lat = (_number(row["lon"]), _number(row["lat"])) if row["located"] else (None, None)
+        assert rec["lon"][k] == (None if lon is None else round(lon, 4)) and rec["lat"][k] == (None if lat is None else round(lat, 4))
+        assert model.points.get(row["id"]) == ((lon, lat) if lon is not None and lat is not None else None)
+        area = rec["area"][k]
+        assert (area >= 0) == (not row["located"] and row["id"] in display.areas and STYLES[row["instrument"]].form == "outline")
+        if area >= 0:
+            assert features[area]["geometry"] is display.areas[row["id"]]
+    by_set: dict[tuple, set[int]] = {}
+    for k, area in enumerate(rec["area"]):
+        if area >= 0:
+            by_set.setdefault(tuple(sorted(set(catalog.records["partners"].iloc[k]))), set()).add(area)
+    assert all(len(areas) == 1 for areas in by_set.values())  # one outline per set of countries
+    assert len(features) == len({a for a in rec["area"] if a >= 0}) < sum(1 for a in rec["area"] if a >= 0)
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if np.isnan(value) else value

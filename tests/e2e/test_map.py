@@ -7,7 +7,7 @@ import re
 import pytest
 
 import geo
-from dashboard.style import ROUTE_LINE, TIE_FILLS
+from dashboard.style import ROUTE_LINE, STYLES, TIE_FILLS
 from tests.e2e.test_browser import LIVE_MAP, RECORDS_HEADING, SETTLED, draw_seq, page_point, wait_map, wait_redrawn
 
 pytestmark = pytest.mark.e2e
@@ -109,6 +109,8 @@ def test_legend_shows_each_drawn_layer_in_its_form_and_toggles_it(page, app_url:
     assert len(painted) >= 3
     # every drawn outline layer and point symbol has its entry in the same form
     assert forms.get("project") == "outline" and forms.get("dialogue") == "outline"
+    for key in ("project", "risk_network", "dialogue"):  # and the regional outlines are painted in their colours
+        assert frame.evaluate("(c) => window.bbDebug.pixels(c)", STYLES[key].colour) > 50, key
     assert forms.get("liaison_officer") == "point" and forms.get("organisation") == "point"
     # toggling a legend entry hides that layer on the map (and shows it again)
     before = len(frame.evaluate("() => window.bbDebug.shownIds()"))
