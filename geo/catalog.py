@@ -207,7 +207,8 @@ def display_geometry(catalog: Catalog, tolerance: float = 0.05, min_part: float 
               if g is not None and k not in BASE_EXCLUDED}
     simplified = geometry.coverage_shapes(shapes, tolerance)
     countries = geometry.display_shapes(simplified, None, decimals=2)
-    drawn = catalog.records[(~catalog.records["located"]) & (catalog.records["partners"].map(len) > 0)]
+    records = catalog.records[["id", "partners", "located"]]  # not the whole frame: at 100,000 records its copy is 0.08 s
+    drawn = records[(~records["located"]) & (records["partners"].map(len) > 0)]
     single = {rid: countries[ps[0]] for rid, ps in zip(drawn["id"], drawn["partners"], strict=True) if len(ps) == 1 and ps[0] in countries}
     over: dict[str, tuple[str, ...]] = {}  # record -> the countries of its union
     for rid, ps in zip(drawn["id"], drawn["partners"], strict=True):
