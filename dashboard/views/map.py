@@ -32,14 +32,14 @@ from dashboard.safe import md
 from geo import INSTRUMENT_BY_KEY, route_partners
 
 MAP_KEY = "situation_map"
-# The headline figures under short labels, so six fit in a row at 1280 px with the sidebar open (measured by
-# a browser test: no label is cut); the caption under them says they count what is in force or active on the
-# day, and each help says what exactly.
 # The headline figures' height, the same with or without a "date unknown" line (normal page, wall screen). Fixed,
 # so the map below does not move when Streamlit has fetched the figures' code: until then it shows a 40 px
 # placeholder, and the map, drawn by then, moved 63 px down under a user's pointer (a click meant for
 # Montenegro opened Serbia's records).
 METRIC_HEIGHT = {False: 103, True: 109}
+# The headline figures under short labels, so six fit in a row at 1280 px with the sidebar open (measured by
+# a browser test: no label is cut); the caption under them says they count what is in force or active on the
+# day, and each help says what exactly.
 KPI_SHORT = {"Agreements in force": "Agreements", "Operations active": "Operations", "Liaison postings": "Liaison officers",
              "Coord. points active": "Coord. points", "Projects running": "Projects", "Partners": "Partners"}
 KPI_HELP = {"Agreements in force": "Status agreements in force", "Operations active": "Operations with executive powers running",
