@@ -188,6 +188,7 @@ class DisplayGeometry:
         }
 
 
+SLIVER = 0.05  # square degrees (about 600 km² at the equator): a hole in a regional outline smaller than this is an artefact
 BASE_EXCLUDED = frozenset({"ATA"})  # Antarctica: no cooperation there, and a large outline to send
 
 
@@ -215,9 +216,12 @@ def display_geometry(catalog: Catalog, tolerance: float = 0.05, min_part: float 
         parts = tuple(sorted(p for p in set(ps) if p in simplified))
         if len(ps) > 1 and parts:
             over[rid] = parts
-    # records over the same countries share one union, and one outline object (the live map sends it once)
-    unions = geometry.display_shapes({parts: geometry.drop_small_parts(shapely.union_all([simplified[p] for p in parts]), 2.0)
-                                      for parts in set(over.values())}, None, decimals=2)
+    # Records over the same countries share one union, and one outline object (the live map sends it once).
+    # A union's holes under SLIVER are filled: where simplified neighbours do not quite meet, or where an
+    # enclave's own part was dropped (Sokh and Vorukh in Kyrgyzstan), not a place outside the region; the
+    # Caspian, Kosovo in the Budapest Process, Abyei, Bir Tawil and the Golan stay holes.
+    unions = geometry.display_shapes({parts: geometry.fill_small_holes(geometry.drop_small_parts(
+        shapely.union_all([simplified[p] for p in parts]), 2.0), SLIVER) for parts in set(over.values())}, None, decimals=2)
     regional = {rid: unions[parts] for rid, parts in over.items() if parts in unions}
     areas = single | regional
     return DisplayGeometry(countries, areas, tolerance)

@@ -83,6 +83,18 @@ def drop_small_parts(geom: BaseGeometry, min_area: float) -> BaseGeometry:
     return kept[0] if len(kept) == 1 else shapely.MultiPolygon(kept)
 
 
+def fill_small_holes(geom: BaseGeometry, min_area: float) -> BaseGeometry:
+    """The polygons with their interior rings of less than ``min_area`` square degrees filled in."""
+    def filled(p: shapely.Polygon) -> shapely.Polygon:
+        holes = [h for h in p.interiors if shapely.Polygon(h).area >= min_area]
+        return p if len(holes) == len(p.interiors) else shapely.Polygon(p.exterior, holes)
+    if geom.geom_type == "Polygon":
+        return filled(geom)
+    if geom.geom_type == "MultiPolygon":
+        return shapely.MultiPolygon([filled(p) for p in geom.geoms])
+    return geom
+
+
 def coverage_shapes(shapes: Mapping[str, BaseGeometry | None], tolerance: float) -> dict[str, BaseGeometry]:
     """Simplify neighbouring outlines together (``shapely.coverage_simplify``): a border shared by two
     countries is simplified once, so they still meet along it. Each simplified on its own, neighbours drifted
