@@ -40,7 +40,12 @@ def visible(catalog: Catalog, clearance: str) -> Catalog:
     so below it only the counts remain."""
     clearance = clearance_of(clearance)
     limit = rank(clearance)
-    keep = catalog.records["sensitivity"].map(rank) <= limit
+    sensitivity = catalog.records["sensitivity"]
+    keep = sensitivity.map({code: rank(code) <= limit for code in sensitivity.unique()}).to_numpy(dtype=bool)
+    report = catalog.report if clearance == TOP else ValidationReport()
+    version = view_version(catalog.version, clearance)
+    if keep.all():  # the viewer may read every record: the same tables (a copy of 100,000 records took 1.6 s)
+        return replace(catalog, version=version, report=report)
     records = catalog.records[keep]
     ids = set(records["id"])
     activations = catalog.activations
@@ -49,9 +54,7 @@ def visible(catalog: Catalog, clearance: str) -> Catalog:
     history = catalog.history
     if not history.empty and "record_id" in history.columns:
         history = history[history["record_id"].isin(ids)]
-    report = catalog.report if clearance == TOP else ValidationReport()
-    return replace(catalog, version=view_version(catalog.version, clearance), records=records,
-                   activations=activations, history=history, report=report)
+    return replace(catalog, version=version, records=records, activations=activations, history=history, report=report)
 
 
 def highest(codes) -> str:

@@ -26,7 +26,7 @@ from dashboard import (
     state_time,
     timebar,
 )
-from dashboard.figures import MapView, kpis
+from dashboard.figures import MapView
 from dashboard.live_map import Frame
 from dashboard.safe import md
 from geo import INSTRUMENT_BY_KEY, route_partners
@@ -142,7 +142,7 @@ def render_deck(catalog) -> None:
         st.download_button("Download the deck (PPTX)", payload, file_name="beyond-borders-deck.pptx", key="dl_deck", on_click="ignore")
 
 
-def render_head(view: state.ViewState, records, names: dict[str, str]) -> None:
+def render_head(view: state.ViewState, records, names: dict[str, str], version: str) -> None:
     """Title, presentation toggle, the presets on a wall screen, the filter in words and the headline figures."""
     spec = view.spec
     if view.present:  # a wall screen: a one-line head with the kiosk control, so the map fills the screen below
@@ -160,7 +160,7 @@ def render_head(view: state.ViewState, records, names: dict[str, str]) -> None:
     as_of = spec.as_of or dt.date.today()
     st.caption(f"{md(spec.describe(len(records), names))} · headline figures as of {as_of.isoformat()}")
     cols = st.columns(6)
-    for col, (label, value) in zip(cols, kpis(records, as_of).items(), strict=True):
+    for col, (label, value) in zip(cols, data.headline(version, spec, as_of, records).items(), strict=True):
         # the figure counts only what is known to be in force; records whose dates leave it open that day are
         # said under it, in grey (they are drawn on the map, marked "date unknown")
         unknown = getattr(value, "unknown", 0)
@@ -225,7 +225,7 @@ def render() -> None:
                  on_event=partial(state_events.map_event, MAP_KEY, lambda rid: rid in model.index, days),
                  theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style), fill_viewport=view.present)
     with head:
-        render_head(view, records, names)
+        render_head(view, records, names, catalog.version)
     with left:
         unplaced = int((~records["located"] & (records["partners"].map(len) == 0)).sum()) if not records.empty else 0
         if unplaced:

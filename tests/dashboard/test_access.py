@@ -76,3 +76,15 @@ def test_each_clearance_reads_only_what_it_may(marked: geo.Catalog) -> None:
     assert len({public.version, limited.version, restricted.version, marked.version}) == 4  # each view its own caches
     assert not public.report.problems or public.report is not marked.report  # the report (quoting values) only at the top
     assert geo.rank("") == geo.rank("cosmic") == len(geo.SENSITIVITIES) - 1  # an unreadable marking: kept from all below the top
+
+
+def test_a_viewer_cleared_for_every_record_shares_the_tables(marked: geo.Catalog) -> None:
+    """No copy when nothing is cut (at 100,000 records the copy took 1.6 s of a page's first open): the same
+    tables under the view's own version, and the report still kept from all but the top clearance."""
+    restricted = geo.visible(marked, "restricted")
+    assert restricted.records is marked.records and restricted.history is marked.history
+    assert restricted.version != marked.version
+    public = geo.visible(marked, "public")
+    assert public.records is not marked.records and len(public.records) < len(marked.records)
+    everything_public = geo.visible(public, "public")
+    assert everything_public.records is public.records and everything_public.report.problems == []

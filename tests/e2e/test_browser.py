@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 
 import geo
+from dashboard.figures import kpis
 
 pytestmark = pytest.mark.e2e
 
@@ -77,6 +79,13 @@ def test_map_filter_selection_and_no_foreign_requests(page, app_url: str) -> Non
     wb = map_ids(frame)
     expected = set(geo.matching_ids(catalog, geo.FilterSpec(regions=("western_balkans",)))) & drawable
     assert set(wb) == expected and 0 < len(wb) < len(everything)
+    # the headline figures follow the filter (they are cached per version, filter and day)
+    headline = kpis(catalog.records[geo.mask(catalog, geo.FilterSpec(regions=("western_balkans",)))], dt.date.today())
+    everywhere = kpis(catalog.records, dt.date.today())
+    assert int(headline["Partners"]) < int(everywhere["Partners"])
+    page.wait_for_function("(n) => Array.from(document.querySelectorAll('[data-testid=stMetric]')).some(m => "
+                           "m.innerText.startsWith('Partners') && m.querySelector('[data-testid=stMetricValue]').innerText.trim() === n)",
+                           arg=str(int(headline["Partners"])), timeout=20_000)
     framed = settled_camera(frame)  # the map framed the result: closer, and on the Balkans
     assert framed["zoom"] > before["zoom"] + 1 and 38 < framed["lat"] < 47 and 14 < framed["lon"] < 26
     # the link holds no camera: whoever opens it frames the same result for their own screen
