@@ -127,16 +127,20 @@ class Renderer:
         path = chromium_path()
         if path is None:
             raise ExportUnavailable(CHROMIUM_HINT)
+        last: BaseException | None = None
         for _ in range(cls.START_ATTEMPTS):
             running = _Running(path, cls.RENDER_SECONDS)
             try:
                 running.run(running._open(), cls.START_SECONDS)
                 return running
-            except _failures():  # a hung or failed start: kill it, try once more
+            except _failures() as exc:  # a hung or failed start: kill it, try once more
+                last = exc
                 running.stop(graceful=False)
-        raise ExportUnavailable(f"The image renderer (Chromium) could not be started ({cls.START_ATTEMPTS} tries, up to "
-                                f"{cls.START_SECONDS:.0f} s each). Try again; if it persists, ask the administrator to check "
-                                "Chromium on the server. Data files (CSV, XLSX, GeoJSON) and the HTML map do not need it.")
+        # the kind of failure only (its text may name server paths); the whole error is on the exception chain
+        why = f"no answer within {cls.START_SECONDS:.0f} s" if isinstance(last, TimeoutError) else f"it failed ({type(last).__name__})"
+        raise ExportUnavailable(f"The image renderer (Chromium) could not be started ({cls.START_ATTEMPTS} tries; the last: {why}). "
+                                "Try again; if it persists, ask the administrator to check Chromium on the server. Data files "
+                                "(CSV, XLSX, GeoJSON) and the HTML map do not need it.") from last
 
     @classmethod
     def stop(cls) -> None:

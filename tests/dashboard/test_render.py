@@ -86,7 +86,7 @@ def test_a_chromium_that_never_starts_is_killed_twice_and_the_next_export_render
     outcome = image_within(60)
 
     assert isinstance(outcome, ExportUnavailable)
-    assert "could not be started (2 tries, up to 2 s each)" in str(outcome) and "Try again" in str(outcome)
+    assert "could not be started (2 tries; the last: no answer within 2 s)" in str(outcome) and "Try again" in str(outcome)
     started = [int(line) for line in pids.read_text().split()]
     assert len(started) == Renderer.START_ATTEMPTS  # tried once more, then gave up
     assert wait_gone(started) == []  # no hung browser left behind
@@ -125,3 +125,17 @@ def test_a_render_that_never_returns_stops_the_renderer_and_the_next_image_rende
     again = image_within(120)
     assert isinstance(again, bytes) and again.startswith(b"\x89PNG")
     assert Renderer._running.kaleido.subprocess.pid != browser_pid  # a fresh browser
+
+
+def test_a_chromium_that_fails_at_once_is_reported_as_a_failure_not_a_wait(
+        fresh_renderer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\nexit 1\n")  # a browser that cannot start (a missing library, a bad sandbox)
+    broken.chmod(0o755)
+    monkeypatch.setenv("BROWSER_PATH", str(broken))
+
+    outcome = image_within(60)
+
+    assert isinstance(outcome, ExportUnavailable) and outcome.__cause__ is not None
+    assert "could not be started (2 tries; the last: it failed (" in str(outcome) and "no answer" not in str(outcome)
+    assert Renderer._running is None
