@@ -37,7 +37,7 @@ if catalog is None:
     st.stop()
 
 today = dt.date.today()
-state.init_session(set(catalog.partners["code"]), set(catalog.records["id"]), today)
+state.init_session(lambda: (set(catalog.partners["code"]), set(catalog.records["id"])), today)
 
 
 @st.fragment(run_every=settings.refresh_seconds() or None)

@@ -8,7 +8,7 @@ a notice, never raised. This is the only module that touches ``st.session_state`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 from dashboard.style import DEFAULT_VIEW
@@ -239,12 +239,14 @@ ALL_INSTRUMENTS = tuple(INSTRUMENT_BY_KEY)
 
 
 
-def init_session(partners: set[str], ids: set[str], today: dt.date) -> None:
-    """On a session's first run, put the link's state into the widgets' keys (once)."""
+def init_session(known: Callable[[], tuple[set[str], set[str]]], today: dt.date) -> None:
+    """On a session's first run, put the link's state into the widgets' keys (once). ``known``: the partner codes
+    and record ids a link may name, made only then (a set of 100,000 ids costs 0.17 s, every rerun if made by
+    the caller)."""
     ss = st.session_state
     if ss.get(K_INIT):
         return
-    state, notices = decode(st.query_params.to_dict() | _multi_params(), partners, ids)
+    state, notices = decode(st.query_params.to_dict() | _multi_params(), *known())
     spec = state.spec
     ss[K_PARTNERS] = list(spec.partners)
     ss[K_ROUTES] = list(spec.routes)

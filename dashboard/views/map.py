@@ -56,7 +56,7 @@ def changes_window(choice: str) -> dt.datetime:
     return {"hour": now - dt.timedelta(hours=1), "day": now - dt.timedelta(days=1)}.get(choice, state.opened_at())
 
 
-def render_changes(catalog, names_of_records: dict[str, str]) -> None:
+def render_changes(catalog) -> None:
     """The changes panel: records added, changed or removed since the session opened (or a chosen time)."""
     choice = st.selectbox("Changes since", list(SINCE_CHOICES), format_func=SINCE_CHOICES.get, key=state.K_SINCE)
     asked = changes_window(choice or "opened")
@@ -64,9 +64,13 @@ def render_changes(catalog, names_of_records: dict[str, str]) -> None:
     st.caption(f"{len(changes)} change(s) since {since:%Y-%m-%d %H:%M} UTC"
                + (" (this app instance has no older version)" if since > asked else ""))
     labels = {"added": "Added", "changed": "Changed"}
-    for kind in ("added", "changed"):
-        for rid in getattr(changes, kind)[:20]:
-            st.button(f"{labels[kind]}: {md(names_of_records.get(rid, rid))}", key=f"chg_{kind}_{rid}", on_click=state.queue_pick,
+    listed = {kind: getattr(changes, kind)[:20] for kind in ("added", "changed")}
+    wanted = [rid for ids in listed.values() for rid in ids]  # the names of these only (not a map of every record)
+    rows = catalog.records.loc[catalog.records["id"].isin(wanted), ["id", "name"]] if wanted else None
+    names = dict(zip(rows["id"], rows["name"], strict=True)) if rows is not None else {}
+    for kind, ids in listed.items():
+        for rid in ids:
+            st.button(f"{labels[kind]}: {md(names.get(rid, rid))}", key=f"chg_{kind}_{rid}", on_click=state.queue_pick,
                       args=(rid,), help="Select it and frame it on the map", width="stretch")
     for _rid, name, instrument in changes.removed[:20]:
         st.markdown(f"Removed: ~~{md(name)}~~ ({md(INSTRUMENT_BY_KEY[instrument].label if instrument in INSTRUMENT_BY_KEY else instrument)})")
@@ -243,7 +247,7 @@ def render() -> None:
         else:
             st.caption("Click a symbol or area on the map, or a row of the table, to see its details and sources.")
         with st.expander("What changed", expanded=bool(recent)):
-            render_changes(catalog, dict(zip(catalog.records["id"], catalog.records["name"], strict=True)))
+            render_changes(catalog)
 
     render_export_panel(catalog, view, map_view, records)
 
