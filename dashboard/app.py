@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import access, audit, data, notices, settings, sidebar, state, state_access
 from dashboard.safe import md
+from dashboard.style import PRESENT_STYLE
 
 # Presentation mode (for meetings) starts with the sidebar collapsed; the preset buttons sit above the map.
 st.set_page_config(page_title="Beyond Borders", layout="wide",
@@ -53,20 +54,6 @@ def freshness(shown: str) -> None:
         st.rerun(scope="app")
 
 
-# The last two rules hold the height of the kiosk box and the preset pills while Streamlit fetches their code
-# (it shows a 44 px placeholder until then): the map under them keeps its place (see views/map.py, METRIC_HEIGHT).
-PRESENT_CSS = """<style>
-html, body, [class*='st-'] {font-size: 1.1rem;}
-[data-testid='stMainBlockContainer'], .block-container {padding-top: 0.6rem !important; padding-bottom: 0 !important;}
-[data-testid='stHeader'] {display: none;}
-h1, h1 * {font-size: 1.7rem !important; padding: 0 !important;}
-[data-testid='stMetricValue'], [data-testid='stMetricValue'] * {font-size: 1.9rem !important;}
-[data-testid='stMetricLabel'] p {font-size: 0.95rem !important;}
-[data-testid='stVerticalBlock'] {gap: 0.45rem;}
-[data-testid='stButtonGroup'] > div {flex-wrap: wrap !important; overflow-x: visible !important; row-gap: 0.3rem;}
-.st-key-w_kiosk {min-height: 79px;}
-.st-key-stage_preset {min-height: 44px;}
-</style>"""
 DARK_CSS = """<style>
 [data-testid='stAppViewContainer'], [data-testid='stHeader'], [data-testid='stSidebar'], [data-testid='stBottomBlockContainer']
   {background: #0E1117 !important; color: #F0F0F0 !important;}
@@ -100,7 +87,7 @@ with st.container():
     # Constant style sheets only (no data in them): meeting-room type sizes, a compact head so the map fills
     # a wall screen, and the dark theme for control rooms.
     if view.present:
-        st.html(PRESENT_CSS)
+        st.html(f"<style>{PRESENT_STYLE}</style>")
     if state.theme(settings.theme()) == "dark":
         st.html(DARK_CSS)
 

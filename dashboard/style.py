@@ -78,3 +78,22 @@ PRESETS: dict[str, dict] = {
     "Middle East": {"regions": ("middle_east",)},
 }
 DEFAULT_VIEW = {"center": (40.0, 20.0), "zoom": 2.2}
+
+
+# The wall screen's page style (constant: no data in it): meeting-room type sizes and a compact head, so the map
+# fills the screen. Streamlit draws it with ``st.html``, whose code it fetches when the first one arrives, so
+# it applied after the map had drawn and moved the map up 72 px; the live map applies the same sheet itself
+# before its first draw (``dashboard.live_map``, ``page_style``). The last two rules hold the height of the kiosk
+# box and the preset pills while Streamlit fetches their code (a 44 px placeholder until then).
+PRESENT_STYLE = """
+html, body, [class*='st-'] {font-size: 1.1rem;}
+[data-testid='stMainBlockContainer'], .block-container {padding-top: 0.6rem !important; padding-bottom: 0 !important;}
+[data-testid='stHeader'] {display: none;}
+h1, h1 * {font-size: 1.7rem !important; padding: 0 !important;}
+[data-testid='stMetricValue'], [data-testid='stMetricValue'] * {font-size: 1.9rem !important;}
+[data-testid='stMetricLabel'] p {font-size: 0.95rem !important;}
+[data-testid='stVerticalBlock'] {gap: 0.45rem;}
+[data-testid='stButtonGroup'] > div {flex-wrap: wrap !important; overflow-x: visible !important; row-gap: 0.3rem;}
+.st-key-w_kiosk {min-height: 79px;}
+.st-key-stage_preset {min-height: 44px;}
+"""

@@ -193,15 +193,18 @@ def _mount(kind: str):
 
 
 def live_map(state: dict, data_name: str, frame: Frame, height: int, key: str, *, on_event: Callable[[], None],
-             time: dict | None = None, theme: str = "light", basemap: str | None = None, fill_viewport: bool = False):
+             time: dict | None = None, theme: str = "light", basemap: str | None = None, fill_viewport: bool = False,
+             page_style: str = ""):
     """Draw (or update) the live map and its time bar. Its events reach ``on_event`` (read them with
     ``value_of(…, "event")``): clicks, the user's camera, and the time bar's day, play and pause.
 
     ``time``: the time bar's steps (ISO days), the step in use and whether it plays (``dashboard.timebar``).
     ``fill_viewport``: the map grows to the bottom of the browser window (presentation mode on a wall screen).
+    ``page_style``: a constant style sheet for the page that changes the layout above the map (the wall screen's):
+    the map applies it before it draws, so it does not move when the page's own copy arrives.
     """
     full = {**state, "theme": theme, "basemap": basemap or ""}
-    data = {"module": url(static_names()["map"]), "entry": "render", "time": time,
+    data = {"module": url(static_names()["map"]), "entry": "render", "time": time, "page_style": page_style,
             "data_url": url(data_name), "state": full, "height": height, "fill_viewport": fill_viewport,
             "frame": {"seq": frame.seq, "center": list(frame.center), "zoom": frame.zoom,
                       "bounds": list(frame.bounds) if frame.bounds else None},

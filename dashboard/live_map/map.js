@@ -339,7 +339,17 @@ class LiveMap {
     this.root.dataset.timeStep = String(t.step);
   }
 
+  // The page's layout sheet (the wall screen's, constant), in place before the first draw; the page's own copy
+  // comes when Streamlit has fetched the code of its HTML element, and then changes nothing.
+  pageStyle(css) {
+    let el = document.getElementById("bb-page-style");
+    if (!css) { if (el) { el.remove(); } return; }
+    if (!el) { el = document.createElement("style"); el.id = "bb-page-style"; document.head.appendChild(el); }
+    if (el.textContent !== css) { el.textContent = css; }
+  }
+
   update(a) {
+    this.pageStyle(a.page_style || "");
     this.root.classList.toggle("present", !!a.fill_viewport);
     this.renderTime(a.time);
     this.resize(a);

@@ -29,6 +29,7 @@ from dashboard import (
 from dashboard.figures import MapView
 from dashboard.live_map import Frame
 from dashboard.safe import md
+from dashboard.style import PRESENT_STYLE
 from geo import INSTRUMENT_BY_KEY, route_partners
 
 MAP_KEY = "situation_map"
@@ -227,7 +228,8 @@ def render() -> None:
         live_map.live_map(map_state, data_name, Frame(state.frame_seq(), view.center, view.zoom, state.current_bounds()),
                  map_view.height, key=MAP_KEY, time=time_bar,
                  on_event=partial(state_events.map_event, MAP_KEY, lambda rid: rid in model.index, days),
-                 theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style), fill_viewport=view.present)
+                 theme=state.theme(settings.theme()), basemap=settings.basemap_url(map_view.style), fill_viewport=view.present,
+                 page_style=PRESENT_STYLE if view.present else "")
     with head:
         render_head(view, records, names, catalog.version)
     with left:
