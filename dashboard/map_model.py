@@ -130,7 +130,7 @@ def build_version(catalog: Catalog, display: DisplayGeometry) -> VersionModel:
     col = {name: column_list(records[name]) for name in
            ("id", "name", "instrument", "kind", "partners", "status", "confidence", "start", "end", "place", "precision")}
     located = records["located"].to_numpy(dtype=bool)
-    (lon, has_lon), (lat, has_lat) = _coordinates(records, located).values()
+    (lon, has_lon), (lat, has_lat) = (_coordinate(records, name, located) for name in ("lon", "lat"))
     # the payload's coordinates are rounded to 4 decimals (about 10 m); the model's points keep them as read
     lon_all, lat_all = (_rounded(a, has) for a, has in ((lon, has_lon), (lat, has_lat)))
     inst_index = {i.key: n for n, i in enumerate(INSTRUMENTS)}
@@ -196,13 +196,10 @@ def _rounded(values: np.ndarray, keep: np.ndarray) -> list:
     return out
 
 
-def _coordinates(records: pd.DataFrame, located: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per axis ("lon", "lat"): every record's value as a float array, and where it is a site's coordinate."""
-    out = {}
-    for name in ("lon", "lat"):
-        values = pd.to_numeric(records[name], errors="coerce").to_numpy(dtype=float)
-        out[name] = (values, located & np.isfinite(values))
-    return out
+def _coordinate(records: pd.DataFrame, name: str, located: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One axis ("lon" or "lat") of every record as floats, and where it is a site's coordinate."""
+    values = pd.to_numeric(records[name], errors="coerce").to_numpy(dtype=float)
+    return values, located & np.isfinite(values)
 
 
 def route_lines(routes: pd.DataFrame, label_at: Mapping[str, tuple[float, float]]) -> dict[str, dict]:

@@ -28,7 +28,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-CHROMIUM_HINT = "Chromium is missing: install it with `sudo apt-get install chromium` (bash scripts/test.sh does this)."
+CHROMIUM_HINT = "Chromium is missing: install it with `sudo apt-get install chromium` (bash scripts/run.sh does this)."
 
 
 class ExportUnavailable(RuntimeError):

@@ -14,7 +14,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +101,6 @@ def start(prefix: str = "bb-pg-") -> Cluster:
         if res.returncode == 0:
             return Cluster(root, port)
         last = (root / "server.log").read_text(errors="replace")[-2000:] if (root / "server.log").exists() else res.stderr
-        time.sleep(0.2)
     shutil.rmtree(root, ignore_errors=True)
     raise RuntimeError(f"could not start postgres:\n{last}")
 

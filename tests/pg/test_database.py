@@ -213,6 +213,7 @@ def test_concurrent_reads_see_all_old_or_all_new_never_a_mix(loaded_db: str, tmp
     observed: list[tuple[str, bool, int]] = []
     mixed: list[str] = []
     stop = threading.Event()
+    read = threading.Condition()  # notified after each snapshot the reader has checked
 
     def reader() -> None:
         while not stop.is_set():
@@ -223,7 +224,9 @@ def test_concurrent_reads_see_all_old_or_all_new_never_a_mix(loaded_db: str, tmp
             added = "ev-added-in-v2" in events
             if len(set(new)) != 1 or added != new[0]:
                 mixed.append(f"{version}: {sum(new)} of {len(new)} renamed, added event {added}")
-            observed.append((version, new[0], len(events)))
+            with read:
+                observed.append((version, new[0], len(events)))
+                read.notify_all()
 
     thread = threading.Thread(target=reader)
     thread.start()
@@ -231,9 +234,8 @@ def test_concurrent_reads_see_all_old_or_all_new_never_a_mix(loaded_db: str, tmp
         for n in range(6):
             count = len(observed)
             assert main(["db", "--url", loaded_db, "load", str(v2 if n % 2 == 0 else DATA)]) == 0
-            deadline = time.monotonic() + 20
-            while len(observed) < count + 2 and time.monotonic() < deadline:
-                time.sleep(0.01)
+            with read:  # two more whole snapshots read while (or after) this load ran
+                read.wait_for(lambda c=count: len(observed) >= c + 2, timeout=20)
     finally:
         stop.set()
         thread.join(30)
