@@ -28,7 +28,7 @@ from geo.schema import INSTRUMENT_BY_KEY
 
 BLOCK = 8192  # rows hashed at a time: the texts handed to the hash stay a few megabytes
 # Derived columns that only help drawing or searching; they follow from the fingerprinted ones.
-NOT_FINGERPRINTED = frozenset({"geometry", "search_text", "located", "start_first", "end_last", "regions", "spans"})
+NOT_FINGERPRINTED = frozenset({"geometry", "located", "start_first", "end_last", "regions", "spans"})
 
 
 @dataclass(frozen=True)

@@ -28,11 +28,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.catalog import Catalog, Period, fold
 from geo.history import State, state_on
+from geo.records import search_text
 from geo.schema import INSTRUMENT_BY_KEY, REGIONS, ROUTES, STATUS_LABELS
 
 TUPLE_FIELDS = ("partners", "routes", "instruments", "regions", "statuses")
@@ -178,7 +178,7 @@ def mask(catalog: Catalog, spec: FilterSpec) -> np.ndarray:
         lo, hi = spec.period_start, spec.period_end
         keep &= np.fromiter((_overlaps(p, lo, hi) for p in rec["periods"]), bool, len(rec))
     if spec.text:  # every word a substring of the folded text: Arrow's literal search, no Python string per record
-        text = pa.array(rec["search_text"].array)
+        text = search_text(rec)
         for word in fold(spec.text).split():
             keep &= np.asarray(pc.match_substring(text, word).to_numpy(zero_copy_only=False), dtype=bool)
     return keep

@@ -145,3 +145,25 @@ def test_superseded_record_without_end_ends_when_its_successor_starts(tmp_path) 
     spec = FilterSpec(instruments=("project",), as_of=D(2015, 1, 1))
     assert matching_ids(cat, spec) == ("pr-eap",)
     assert list(cat.records["id"][date_unknown(cat, spec)]) == ["pr-eap"]
+
+
+def test_search_text_is_made_on_the_first_search_and_not_kept_beyond_its_records(catalog: Catalog) -> None:
+    """The folded text of every record (its text fields, joined) is made for a text search, once per records table,
+    and dropped with the table: an old version's records are not kept alive by it."""
+    import gc
+    import weakref
+
+    from geo.records import _SEARCH, TEXT_FIELDS, search_text
+    from geo.text import fold
+
+    assert "search_text" not in catalog.records.columns  # not made with the catalog
+    records = catalog.records.copy()
+    text = search_text(records)
+    fields = [f for f in TEXT_FIELDS if f in records.columns]
+    assert text.to_pylist() == [fold(" ".join(str(rec[f]) for f in fields)) for _, rec in records.iterrows()]
+    assert search_text(records) is text  # made once
+    gone = weakref.ref(records)
+    key = id(records)
+    del records
+    gc.collect()
+    assert gone() is None and key not in _SEARCH
