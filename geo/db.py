@@ -153,9 +153,7 @@ def _read_table(conn: psycopg.Connection, spec: TableSpec, layout: list[str]) ->
     order = [c for c in layout if c in known] + [c for c in known if c not in layout]
     rows = np.asarray(pc.cast(table.column("row_no"), pa.int64()).to_numpy(), dtype=np.int64)
     out = RawTable(spec.label, pa.table([cells[c] for c in order], names=order), rows)
-    del table
-    pa.default_memory_pool().release_unused()  # the parse's buffers, before the next table (see geo.reload.reading)
-    return out
+    return out  # the parse's buffers are freed for the next table to reuse (geo.reload.reading)
 
 
 def _read_countries(conn: psycopg.Connection, problems: list[Problem]) -> gpd.GeoDataFrame | None:

@@ -154,8 +154,10 @@ def read_fast(data: bytes, filename: str, columns: tuple[Column, ...]) -> tuple[
         table = pcsv.read_csv(
             pa.py_buffer(data),
             # One thread: as fast on two cores shared with other work, and it keeps fewer parse buffers alive.
-            read_options=pcsv.ReadOptions(column_names=[f"c{k}" for k in range(len(header))], skip_rows=1, use_threads=False,
-                                          block_size=1 << 23),  # fewer, larger chunks: fewer steps for every column rule
+            # Arrow's default 1 MiB blocks: a block's parse buffers stay in the core's cache (1 MiB L2 here). 8 MiB
+            # blocks (fewer chunks) parsed a 24 MB file in 75 ms instead of 45 (2026-12-06); the copy in catalog
+            # order (geo.records.catalog_order) leaves one chunk a column anyway.
+            read_options=pcsv.ReadOptions(column_names=[f"c{k}" for k in range(len(header))], skip_rows=1, use_threads=False),
             parse_options=pcsv.ParseOptions(newlines_in_values=False),
             convert_options=pcsv.ConvertOptions(column_types={f"c{k}": TEXT for k in range(len(header))},
                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),

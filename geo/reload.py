@@ -47,8 +47,9 @@ INSTRUMENT_FILES = frozenset(i.file for i in INSTRUMENTS)
 
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers (malloc.h)
-READ_MMAP_THRESHOLD = 1 << 20
-AFTER_MMAP_THRESHOLD = 32 << 20  # the highest value glibc's own adjustment reaches (DEFAULT_MMAP_THRESHOLD_MAX)
+MMAP_THRESHOLD = 32 << 20  # the highest value glibc's own adjustment reaches (DEFAULT_MMAP_THRESHOLD_MAX)
+TRIM_THRESHOLD = 2 * MMAP_THRESHOLD  # as glibc's own adjustment sets it
+READ_TRIM_THRESHOLD = 1 << 30  # while reading: freed memory stays in the process, for the next block and file
 
 
 class _Allocator:
@@ -64,9 +65,8 @@ def use_system_allocator() -> None:
     """Arrow allocates with the C library's malloc, unless the operator chose a pool (``ARROW_DEFAULT_MEMORY_POOL``).
 
     Measured at 100,000 records (2026-12-06): Arrow's default (mimalloc) keeps what a read freed for its own reuse,
-    so a process that reloads grew to 615 MB resident (peak 705 MB over three reloads); with malloc, and the
-    pool's unused memory released after each file, it stays at about 450 MB (peak 606 MB). The speed is the same
-    within the noise of the machine. See ``reading`` for the rest."""
+    so a process that reloads grew to 615 MB resident (peak 705 MB over three reloads); with malloc, and what a
+    read freed handed back after it, it stays at about 450 MB (peak 606 MB then). See ``reading`` for the rest."""
     with _Allocator.lock:
         if _Allocator.ready:
             return
@@ -81,16 +81,21 @@ def use_system_allocator() -> None:
 
 @contextlib.contextmanager
 def reading() -> Iterator[None]:
-    """While data files are read, glibc hands blocks of 1 MiB or more back to the system as soon as they are freed.
+    """While data files are read, what a read frees stays in the process for the next block and file to reuse; after
+    the read it is handed back to the system at once (``malloc_trim``).
 
-    glibc raises its mmap threshold as large blocks are freed (up to 32 MiB), so the buffers Arrow's CSV reader
-    parses a file through (about three times the file's size) came from the heap and stayed resident after
-    they were freed: one 25 MB file read in a process holding 450 MB peaked at +139 MB. Measured at 100,000
-    records (2026-12-06, ``benchmarks/data_layer.py``): peak RSS 596-601 -> 540-563 MB (every text distinct:
-    619 -> 583-593 MB), speed within the noise. Only while reading: a low threshold for validation and the build
-    too costs their many multi-megabyte temporaries a fresh mapping each (whole load 1.6 -> 2.1 s). After the
-    read the threshold is fixed at 32 MiB, the value glibc's own adjustment reaches, and the trim threshold
-    at twice that, as glibc sets it."""
+    A page the process gets fresh from the system costs a fault, about 3 microseconds on this machine (a 200 MB
+    buffer: 49,000 faults, 0.14 s), and a whole load at 100,000 records touched about 1 GB of fresh pages for 95 MB of
+    files: the parse buffers of each block, the file's bytes, the copy in catalog order. glibc's default returns
+    freed memory at the top of its heap and every block of the mmap threshold or more as soon as it is freed.
+    Measured at 100,000 records (2026-12-06, 10 fresh loads each side, paired; with Arrow's default 1 MiB blocks,
+    ``geo.io``): page faults 226,000 -> 146,000, CPU time -9 %, whole load -7 %; peak RSS over a load and three
+    reloads 463-490 -> 510-533 MB.
+
+    The earlier policy did the opposite (a 1 MiB mmap threshold while reading, so every parse buffer was a fresh
+    mapping, given back when freed): lower peak, more faults. After the read, the mmap threshold stays at 32 MiB,
+    the value glibc's own adjustment reaches (a low one for validation and the build costs their many
+    multi-megabyte temporaries a fresh mapping each), and the trim threshold at twice that, as glibc sets it."""
     libc = _Allocator.libc
     if libc is None:
         yield
@@ -98,15 +103,16 @@ def reading() -> Iterator[None]:
     with _Allocator.lock:
         _Allocator.reading += 1
         if _Allocator.reading == 1:
-            libc.mallopt(M_MMAP_THRESHOLD, READ_MMAP_THRESHOLD)
+            libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+            libc.mallopt(M_TRIM_THRESHOLD, READ_TRIM_THRESHOLD)
     try:
         yield
     finally:
         with _Allocator.lock:
             _Allocator.reading -= 1
             if _Allocator.reading == 0:
-                libc.mallopt(M_MMAP_THRESHOLD, AFTER_MMAP_THRESHOLD)
-                libc.mallopt(M_TRIM_THRESHOLD, 2 * AFTER_MMAP_THRESHOLD)  # as glibc's own adjustment sets it
+                libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+                libc.malloc_trim(0)
 
 
 WORKERS = min(2, os.cpu_count() or 1)  # Arrow, numpy and GEOS release the GIL: files are worked on side by side
@@ -124,8 +130,7 @@ def _read(path: Path, file: str, columns: tuple) -> tuple[RawTable | None, list[
     table, found = read_table(path, file, columns)
     if table is not None and file in INSTRUMENT_FILES:
         table = catalog_order(table)
-    pa.default_memory_pool().release_unused()  # the file's bytes and the parse's buffers, before the next file
-    return table, found
+    return table, found  # its bytes and parse buffers are freed for the next file to reuse (``reading``)
 
 
 def prepare(tables: Tables, files: list[str], today: dt.date | None = None) -> None:
