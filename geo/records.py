@@ -26,7 +26,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import geometry, spans
-from geo.columns import TEXT, Dates, bools, empty, parse_dates, parse_days, parse_numbers, per_unique
+from geo.columns import TEXT, Dates, bools, empty, index_in, parse_dates, parse_days, parse_numbers, per_unique
 from geo.history import Change, Timeline, build_timeline, first_in_force
 from geo.io import RawTable
 from geo.memo import per_object
@@ -291,10 +291,11 @@ def timelines(text: pa.Table, checked: np.ndarray, history: pd.DataFrame, acts: 
     found = History(_changes(history), _activations(acts), {})  # small tables: a pass over their rows
     special = bools(pc.is_in(ids, pa.array(list(found.changes) + list(found.activations), TEXT)))
     parent = text.column("parent")
-    at = np.asarray(pc.index_in(parent, ids).fill_null(-1).to_numpy())
+    at = index_in(parent, ids)
+    linked = np.flatnonzero((at >= 0) & ~empty(parent))
     instrument = text.column("instrument")  # compared in Arrow: no Python string per record
-    same = bools(pc.equal(instrument, instrument.take(pa.array(np.maximum(at, 0))))) if len(at) else np.zeros(0, bool)
-    candidates = np.flatnonzero((at >= 0) & same & ~empty(parent))
+    same = bools(pc.equal(instrument.take(pa.array(linked, pa.int64())), instrument.take(pa.array(at[linked], pa.int64()))))
+    candidates = linked[same]
     rows = text.take(pa.array(candidates, pa.int64())).select(["id", "start", "end", "status", "parent"]).to_pylist()
     for k, rec in sorted(zip(candidates.tolist(), rows, strict=True), key=lambda kr: file_order[kr[0]]):
         applies = first_in_force(found.timeline(rec, _checked(checked[k]), successor=False))

@@ -184,11 +184,11 @@ class Loader:
             try:
                 version, tables, problems = self.snapshot()
                 pa.default_memory_pool().release_unused()  # what reading a file left over, before building
-                with ThreadPoolExecutor(max_workers=1) as pool:
-                    # built while the cross-file rules run (most of both is Arrow and numpy, which release the GIL);
-                    # kept only if the data passes them
+                with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                    # built while the cross-file rules run, on the same two workers (most of both is Arrow and numpy,
+                    # which release the GIL); kept only if the data passes them
                     built = pool.submit(build_catalog, tables, version, ValidationReport([]))
-                    problems = self.source.name_records(problems + check_tables(tables), tables)
+                    problems = self.source.name_records(problems + check_tables(tables, pool=pool), tables)
                     report = ValidationReport(problems)
                     if not report.ok:
                         built.cancel()

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.columns import TEXT, WHITESPACE, bools, empty, parse_dates, parse_days, parse_numbers, split_items
+from geo.columns import TEXT, WHITESPACE, bools, empty, index_in, parse_dates, parse_days, parse_numbers, split_items
 from geo.errors import Problem
 from geo.io import RawTable
 from geo.schema import (
@@ -233,7 +233,7 @@ def suspects(table: RawTable, col: Column, ctx: Context) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             out = ~ok | (~(np.abs(number) <= limit) if limit is not None else number < 0)
     elif kind is Kind.REF:
-        out = ~bools(pc.is_in(values, ctx.ids))
+        out = index_in(values, ctx.ids) < 0
     else:  # ID: checked with duplicates
         out = np.zeros(n, dtype=bool)
     return out & ~table.memo(("empty", col.name), lambda: empty(values))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo import geometry
-from geo.columns import TEXT, bools, empty, first_rows, group_ids, parse_dates
+from geo.columns import TEXT, bools, empty, first_rows, group_ids, index_in, parse_dates
 from geo.errors import Problem
 from geo.io import RawTable, read_table
 from geo.places import check_basemap, location_rules, outlines
@@ -29,6 +30,7 @@ from geo.schema import (
     SENSITIVITIES,
     STATUS_CHANGE_COLUMNS,
     SUPPORT_FILES,
+    Instrument,
     PartialDate,
 )
 
@@ -254,7 +256,7 @@ def status_change_rules(changes: RawTable, tables: list[RawTable]) -> list[Probl
     keyed: Keyed = [((changes.rows[k], 0), Problem(changes.file, int(changes.rows[k]), "status", "a status, an event or both", "both empty"))
                     for k in np.flatnonzero(empty(changes.column("status")) & empty(changes.column("event"))).tolist()]
     ids, firsts, where = record_starts(tables)
-    at = np.asarray(pc.index_in(changes.column("record_id"), ids).fill_null(-1).to_numpy())
+    at = index_in(changes.column("record_id"), ids)
     dates = changes.memo(("dates", "date"), lambda: parse_dates(changes.column("date")))
     known = at >= 0
     early = np.zeros(len(changes), dtype=bool)
@@ -287,7 +289,7 @@ def parent_marking_rules(tables: list[RawTable]) -> list[Problem]:
     for n, t in enumerate(tables):
         if "parent" not in t.cells.column_names:
             continue
-        at = np.asarray(pc.index_in(t.column("parent"), ids).fill_null(-1).to_numpy(zero_copy_only=False))
+        at = index_in(t.column("parent"), ids)
         own = each[n]
         bad = np.flatnonzero((at >= 0) & (all_ranks[np.maximum(at, 0)] > own))
         for k in bad.tolist():
@@ -297,25 +299,56 @@ def parent_marking_rules(tables: list[RawTable]) -> list[Problem]:
     return _sorted(keyed)
 
 
-def check_tables(tables: Tables, today: dt.date | None = None) -> list[Problem]:
-    """Every rule that concerns the content of the tables read from a directory (or a database)."""
+def check_tables(tables: Tables, today: dt.date | None = None, pool: Executor | None = None) -> list[Problem]:
+    """Every rule that concerns the content of the tables read from a directory (or a database).
+
+    Given a ``pool``, independent groups of rules run on it side by side (Arrow and numpy release the GIL): the
+    ones that need no ids or codes start at once, the others once the ids and codes are gathered. The problems
+    come in the same order as without a pool."""
+    run = pool.submit if pool is not None else _at_once
+    record_tables = [t for t in tables.instruments.values() if t is not None]
+    instruments = [(i, t) for i in INSTRUMENTS if (t := tables.instruments[i.key]) is not None]
+    changes = tables.status_changes
+    no_context = {  # started first: they read neither partner codes nor record ids
+        "parents": run(parent_marking_rules, record_tables),
+        "history": run(status_change_rules, changes, record_tables) if changes is not None else None,
+        **{i.key: run(_instrument_rules, i, t, tables.countries) for i, t in instruments},
+    }
     problems: list[Problem] = []
     codes = pa.array([], TEXT)
     if tables.partners is not None:
         found, codes = partner_code_rules(tables.partners)
         problems += found
-    record_tables = [t for t in tables.instruments.values() if t is not None]
     id_problems, ids = id_rules(record_tables)
     problems += id_problems
     ctx = Context(codes, ids, today or dt.date.today())
+    cells = {i.key: run(cell_problems, t, i.columns, ctx) for i, t in instruments}
+    ordered: list[Future] = [run(_support_rules, tables, ctx)]
+    for inst, _ in instruments:
+        ordered += [cells[inst.key], no_context[inst.key]]
+    ordered.append(no_context["parents"])
+    if tables.activations is not None:
+        ordered.append(run(_activation_rules, tables.activations, tables.instruments.get("coordination_point"), ctx))
+    if changes is not None:
+        ordered += [run(cell_problems, changes, STATUS_CHANGE_COLUMNS, ctx), no_context["history"]]  # type: ignore[list-item]
+    return problems + [p for future in ordered for p in future.result()]
 
+
+def _at_once(fn: Callable[..., list[Problem]], *args: object) -> Future:
+    """``fn(*args)`` now, as a finished future (``check_tables`` without a pool; what it raises, it raises now)."""
+    future: Future = Future()
+    future.set_result(fn(*args))
+    return future
+
+
+def _support_rules(tables: Tables, ctx: Context) -> list[Problem]:
+    problems: list[Problem] = []
     if tables.partners is not None:
         problems += cell_problems(tables.partners, PARTNER_COLUMNS, ctx)
     if tables.routes is not None:
         problems += cell_problems(tables.routes, ROUTE_COLUMNS, ctx)
         problems += route_entry_rules(tables.routes)
         problems += duplicate_rows(tables.routes, ("id",), "id", "a route id used only once")
-
     if tables.countries is not None and tables.partners is not None:
         shapes = outlines(tables.countries).shapes
         codes = tables.partners.column("code").to_pylist()
@@ -323,29 +356,21 @@ def check_tables(tables: Tables, today: dt.date | None = None) -> list[Problem]:
             if codes[k] and codes[k] not in shapes:
                 problems.append(Problem(tables.partners.file, int(tables.partners.rows[k]), "code", f"a country outline in {BASEMAP_FILE}",
                                         f"none for {codes[k]} (it cannot be drawn as an area)", "warning"))
-
-    for inst in INSTRUMENTS:
-        table = tables.instruments[inst.key]
-        if table is None:
-            continue
-        problems += cell_problems(table, inst.columns, ctx)
-        if inst.needs_partners:
-            problems += table.memo(("needs_partners",), lambda t=table: needs_partners(t))
-        if inst.located:
-            problems += location_rules(table, inst.key, tables.countries)
-
-    problems += parent_marking_rules(record_tables)
-    cp = tables.instruments.get("coordination_point")
-    if tables.activations is not None:
-        problems += cell_problems(tables.activations, ACTIVATION_COLUMNS, ctx)
-        if cp is not None:
-            problems += activation_rules(tables.activations, cp.column("id"))
-        problems += tables.activations.memo(("dups",), lambda: duplicate_rows(
-            tables.activations, ("record_id", "start", "end"), "start", "each activation period of a coordination point once"))
-    if tables.status_changes is not None:
-        problems += cell_problems(tables.status_changes, STATUS_CHANGE_COLUMNS, ctx)
-        problems += status_change_rules(tables.status_changes, record_tables)
     return problems
+
+
+def _instrument_rules(inst: Instrument, table: RawTable, countries: gpd.GeoDataFrame | None) -> list[Problem]:
+    """An instrument file's rules beyond its cells: partners present, locations inside their country."""
+    problems = table.memo(("needs_partners",), lambda: needs_partners(table)) if inst.needs_partners else []
+    return problems + (location_rules(table, inst.key, countries) if inst.located else [])
+
+
+def _activation_rules(acts: RawTable, cp: RawTable | None, ctx: Context) -> list[Problem]:
+    problems = cell_problems(acts, ACTIVATION_COLUMNS, ctx)
+    if cp is not None:
+        problems += activation_rules(acts, cp.column("id"))
+    return problems + acts.memo(("dups",), lambda: duplicate_rows(
+        acts, ("record_id", "start", "end"), "start", "each activation period of a coordination point once"))
 
 
 def validate(directory: Path) -> ValidationReport:

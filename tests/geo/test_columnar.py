@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -79,6 +80,8 @@ def test_column_wise_rules_find_what_the_per_row_rules_find(edits: list) -> None
         assert geo.validate(data).problems == expected
         tables, problems = read_all(data)  # the loader keeps instrument rows in catalog order: same problems
         assert problems + check_tables(in_catalog_order(tables)) == expected
+        with ThreadPoolExecutor(max_workers=2) as pool:  # the rules side by side, as the loader runs them
+            assert problems + check_tables(tables, pool=pool) == expected
     finally:
         shutil.rmtree(directory)
 
@@ -209,3 +212,17 @@ def test_row_dicts_are_what_pandas_gives_in_python_types() -> None:
             else:
                 assert got[key] == value and type(got[key]) is type(value), (key, value, got[key])
     assert {type(r["located"]) for r in found} == {bool} and {type(r["partners"]) for r in found} == {tuple}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", "a", "b", "c", "d", "e", "f", "g", "h"]), max_size=40),
+       st.lists(st.sampled_from(["", "a", "b", "c", "zz", "h"]), max_size=30), st.integers(0, 3))
+def test_lookup_in_a_large_set_is_arrows_index_in(value_set: list[str], cells: list[str], cut: int) -> None:
+    """The first position of each cell in the set, -1 where absent, whichever side is hashed (duplicates in the set
+    and empty cells included)."""
+    import pyarrow.compute as pc
+
+    values = pa.chunked_array([pa.array(cells[:cut], pa.large_string()), pa.array(cells[cut:], pa.large_string())])
+    found = pa.array(value_set, pa.large_string())
+    expected = pc.index_in(values, found).fill_null(-1).to_numpy(zero_copy_only=False).tolist()
+    assert columns.index_in(values, found).tolist() == expected
