@@ -38,19 +38,22 @@ def flat(values: Array) -> pa.Array:
 
 
 def _edges_need_trim(chunk: pa.Array) -> bool:
-    """Does any cell start or end with a byte that may be white space? Read from the buffers, no copy."""
-    if len(chunk) == 0:
+    """Does any cell start or end with a byte that may be white space? Read from the buffers, no copy.
+
+    The bytes at every offset and before every offset (clipped to the buffer) are each the first or last byte of
+    some non-empty cell, and every such byte is among them: no need to pick the non-empty cells first (a few numpy
+    steps a chunk: the reader gives a column in 1 MiB chunks, two dozen of them in a 25 MB file)."""
+    data = chunk.buffers()[2] if len(chunk) else None
+    if data is None or data.size == 0:
         return False
-    data = chunk.buffers()[2]
-    if data is None:
+    offsets = _offsets(chunk)
+    first, end = int(offsets[0]), int(offsets[-1])
+    if end == first:
         return False
-    starts = _offsets(chunk)
-    nonempty = starts[1:] > starts[:-1]
-    if not nonempty.any():
-        return False
-    raw = np.frombuffer(data, dtype=np.uint8)
-    ends = np.concatenate([raw[starts[:-1][nonempty]], raw[starts[1:][nonempty] - 1]])
-    return bool(((ends <= 0x20) | (ends >= 0x80)).any())  # ASCII space and controls; any multi-byte character
+    raw = np.frombuffer(data, dtype=np.uint8)[first:end]  # the chunk's own cells (a slice shares its parent's buffer)
+    offsets = offsets - first
+    edges = np.concatenate([raw.take(offsets, mode="clip"), raw.take(offsets - 1, mode="clip")])
+    return bool(((edges <= 0x20) | (edges >= 0x80)).any())  # ASCII space and controls; any multi-byte character
 
 
 def strip(values: Array) -> pa.ChunkedArray:
@@ -76,8 +79,9 @@ def _chunks(values: Array) -> list[pa.Array]:
 def _offsets(chunk: pa.Array) -> np.ndarray:
     """Where each cell of a string array starts and ends in its data buffer (n + 1 positions)."""
     width = 8 if pa.types.is_large_string(chunk.type) else 4
-    return np.frombuffer(chunk.buffers()[1], dtype=np.int64 if width == 8 else np.int32, count=len(chunk) + 1,
-                         offset=chunk.offset * width).astype(np.int64)
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if width == 8 else np.int32, count=len(chunk) + 1,
+                            offset=chunk.offset * width)
+    return offsets if width == 8 else offsets.astype(np.int64)
 
 
 def lengths(values: Array) -> np.ndarray:
