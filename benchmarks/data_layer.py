@@ -172,19 +172,27 @@ def measure(kind: str, where: str, what: str) -> dict:
 
 
 def child(kind: str, where: str, repeat: int) -> dict:
-    """The median of ``repeat`` fresh processes for a whole load (each one cold, as an app starting), and the stages."""
+    """The median of ``repeat`` fresh processes for a whole load (each one cold, as an app starting), and the stages.
+
+    The stages (with the floor) and a whole load run in turn, a process each, and the ratio to the floor is taken
+    pair by pair: this machine's speed drifts by up to 2x within a minute (a pure-Python loop took 0.27-0.53 s in
+    one minute, 2026-12-06), and two batches run one after the other could each catch a different speed."""
     def run(what: str) -> dict:
         res = subprocess.run([sys.executable, __file__, "--child", kind, where, what], capture_output=True, text=True, check=True, cwd=ROOT)
         return json.loads(res.stdout.strip().splitlines()[-1])
 
-    loads = [run("load") for _ in range(repeat)]
+    stages, loads = [], []
+    for _ in range(repeat):
+        stages.append(run("stages"))
+        loads.append(run("load"))
     out = {k: statistics.median(m[k] for m in loads) for k in ("whole", "reload", "peak")} | {"records": loads[0]["records"]}
-    stages = [run("stages") for _ in range(repeat)]
+    if "floor" in stages[0]:
+        out["ratio"] = statistics.median(m["whole"] / f["floor"] for m, f in zip(loads, stages, strict=True))
     return out | {k: statistics.median(m[k] for m in stages) for k in stages[0]}
 
 
 def row(label: str, m: dict) -> str:
-    ratio = f"{m['whole'] / m['floor']:.0f}x" if m.get("floor") else "—"
+    ratio = f"{m['ratio']:.1f}x" if m.get("ratio") else "—"  # pair by pair (``child``)
     fl = f"{m['floor']:.2f} s" if m.get("floor") else "—"
     return (f"| {label} | {m['records']:,} | {fl} | {m['read']:.2f} s | {m['validate']:.2f} s | {m['build']:.2f} s | "
             f"{m['whole']:.2f} s | {ratio} | {m['reload']:.2f} s | {m['peak']:.0f} MB |")
@@ -194,7 +202,7 @@ def synthetic_runs(sizes: list[int], database: bool, repeat: int) -> None:
     from benchmarks.synthetic import synthetic
 
     print(f"\n== synthetic data (medians of {repeat} fresh processes each; load average {os.getloadavg()[0]:.1f})")
-    print("| source | records | floor: bare read_csv | read | validate | build | whole load | ×floor | one file changed → reloaded | peak RSS |")
+    print("| source | records | floor: bare read_csv | read | validate | build | whole load | ×floor (median of pairs) | one file changed → reloaded | peak RSS |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         dirs = {}
