@@ -296,7 +296,7 @@ def timelines(text: pa.Table, checked: np.ndarray, history: pd.DataFrame, acts: 
     instrument = text.column("instrument")  # compared in Arrow: no Python string per record
     same = bools(pc.equal(instrument.take(pa.array(linked, pa.int64())), instrument.take(pa.array(at[linked], pa.int64()))))
     candidates = linked[same]
-    rows = text.take(pa.array(candidates, pa.int64())).select(["id", "start", "end", "status", "parent"]).to_pylist()
+    rows = text.select(["id", "start", "end", "status", "parent"]).take(pa.array(candidates, pa.int64())).to_pylist()
     for k, rec in sorted(zip(candidates.tolist(), rows, strict=True), key=lambda kr: file_order[kr[0]]):
         applies = first_in_force(found.timeline(rec, _checked(checked[k]), successor=False))
         held = found.successors.get(rec["parent"])
@@ -321,7 +321,7 @@ def build_records(tables: dict[str, RawTable | None], partners: RawTable | None,
     spans_, periods = _concat(parts, "spans"), _concat(parts, "periods")
     special = np.flatnonzero(one_by_one)
     if len(special):  # records with history rows, activations or a successor: their timelines one by one
-        recs = text.take(pa.array(special, pa.int64())).select(["id", "start", "end", "status"]).to_pylist()
+        recs = text.select(["id", "start", "end", "status"]).take(pa.array(special, pa.int64())).to_pylist()
         built = [found.timeline(rec, _checked(checked[k])) for k, rec in zip(special.tolist(), recs, strict=True)]
         spans_[special], periods[special] = spans.span_tuples(spans.Steps.of(built))
 
