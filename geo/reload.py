@@ -37,7 +37,7 @@ from geo.records import catalog_order, part_of
 from geo.rules import local_problems
 from geo.schema import BASEMAP_FILE, INSTRUMENTS, Instrument
 from geo.sources import DirectorySource, PostgresSource, Source
-from geo.validate import DATA_FILES, Tables, ValidationReport, check_tables, read_basemap
+from geo.validate import DATA_FILES, Tables, ValidationReport, check_tables, read_basemap, well_formed_ids
 
 if TYPE_CHECKING:
     from geo.db import Snapshot
@@ -120,6 +120,7 @@ WORKERS = min(2, os.cpu_count() or 1)  # Arrow, numpy and GEOS release the GIL: 
 def own_work(inst: Instrument, table: RawTable, today: dt.date) -> None:
     """What depends on an instrument table alone: the rules that read only it, its catalog part and points."""
     local_problems(table, inst.columns, today)
+    well_formed_ids(table)
     part = part_of(table, inst)
     part.own()
     part.points()

@@ -170,6 +170,12 @@ def _all_ids(tables: list[RawTable]) -> pa.ChunkedArray:
     return pa.chunked_array([c for t in tables for c in t.column("id").chunks], TEXT)
 
 
+def well_formed_ids(table: RawTable) -> np.ndarray:
+    """Which rows' ids match the id pattern (per read of the table: ``geo.reload`` works it out with the file's own
+    rules)."""
+    return table.memo(("id pattern",), lambda: bools(pc.match_substring_regex(table.column("id"), ID_PATTERN.pattern)))
+
+
 def id_rules(tables: list[RawTable]) -> tuple[list[Problem], pa.Array]:
     """Ids well formed and unique across every record file; returns the problems and every id used."""
     if not tables:
@@ -178,9 +184,13 @@ def id_rules(tables: list[RawTable]) -> tuple[list[Problem], pa.Array]:
     which = np.concatenate([np.full(len(t), n) for n, t in enumerate(tables)])
     pos = np.concatenate([np.arange(len(t)) for t in tables])
     used = ~empty(ids)
-    bad = used & ~bools(pc.match_substring_regex(ids, ID_PATTERN.pattern))
-    first = _first_of_each([ids], _file_order(tables))
-    again = used & (first != np.arange(len(ids)))
+    bad = used & ~np.concatenate([well_formed_ids(t) for t in tables])
+    distinct = pc.unique(ids.filter(pa.array(used)).combine_chunks())
+    if len(distinct) == used.sum():  # no id used twice (the usual case): no need to find the first of each
+        first, again = np.arange(len(ids)), np.zeros(len(ids), dtype=bool)
+    else:
+        first = _first_of_each([ids], _file_order(tables))
+        again = used & (first != np.arange(len(ids)))
     keyed: Keyed = []
     for k in np.flatnonzero(bad | again).tolist():
         t, r = tables[which[k]], pos[k]
@@ -191,7 +201,7 @@ def id_rules(tables: list[RawTable]) -> tuple[list[Problem], pa.Array]:
             f = first[k]
             where = f"{tables[which[f]].file} row {tables[which[f]].rows[pos[f]]}"
             keyed.append(((which[k], t.rows[r], 1), Problem(t.file, int(t.rows[r]), "id", "an id used only once", f"{rid!r}, already at {where}")))
-    return _sorted(keyed), pc.unique(ids.filter(pa.array(used)).combine_chunks())
+    return _sorted(keyed), distinct
 
 
 def duplicate_rows(table: RawTable, key: tuple[str, ...], column: str, expected: str) -> list[Problem]:
