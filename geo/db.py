@@ -339,11 +339,20 @@ def load(conn: psycopg.Connection, tables: Tables, basemap: dict, directory: Pat
 
 
 def name_records(problems: list[Problem], tables: Tables) -> list[Problem]:
-    """Add the record's id to problems found in database rows (``row_no`` alone is hard to see in SQL tools)."""
+    """Add the record's id to problems found in database rows (``row_no`` alone is hard to see in SQL tools).
+
+    Looks up only the rows that have a problem (no problem: nothing to do; at 100,000 records a map of every
+    row's id took 0.29 s of each reload, measured 2026-12-06)."""
+    wanted: dict[str, set[int]] = {}
+    for p in problems:
+        if p.row is not None:
+            wanted.setdefault(p.file, set()).add(p.row)
     ids: dict[tuple[str, int], str] = {}
     for table in [tables.partners, tables.routes, *tables.instruments.values()]:
-        if table is not None:
-            key = "code" if "code" in table.frame.columns else "id"
-            ids |= {(table.file, int(r)): k for r, k in zip(table.frame[ROW_COLUMN], table.frame[key], strict=True)}
+        if table is None or table.file not in wanted:
+            continue
+        at = np.flatnonzero(np.isin(table.rows, np.fromiter(wanted[table.file], np.int64)))
+        names = table.column("code" if "code" in table.cells.column_names else "id").take(pa.array(at, pa.int64())).to_pylist()
+        ids |= {(table.file, int(table.rows[k])): name for k, name in zip(at.tolist(), names, strict=True)}
     return [replace(p, record=ids.get((p.file, p.row))) if p.row is not None and (p.file, p.row) in ids else p
             for p in problems]
