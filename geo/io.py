@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from geo.columns import TEXT, bools, strip
+from geo.columns import TEXT, Dates, bools, parse_dates, parse_days, parse_numbers, strip
 from geo.errors import Problem
 from geo.schema import Column
 
@@ -53,6 +53,18 @@ class RawTable:
         if key not in self.parsed:
             self.parsed[key] = build()
         return self.parsed[key]
+
+    def dates(self, name: str) -> Dates:
+        """The partial dates of a column, parsed once per table."""
+        return self.memo(("dates", name), lambda: parse_dates(self.column(name)))
+
+    def days(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The full dates of a column (days, parsed), once per table."""
+        return self.memo(("days", name), lambda: parse_days(self.column(name)))
+
+    def numbers(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The numbers of a column (values, parsed), once per table."""
+        return self.memo(("numbers", name), lambda: parse_numbers(self.column(name)))
 
     @property
     def frame(self) -> pd.DataFrame:

@@ -22,7 +22,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import geometry
-from geo.columns import bools, empty, parse_numbers, split_items
+from geo.columns import bools, empty, split_items
 from geo.errors import Problem
 from geo.io import RawTable
 from geo.memo import per_object
@@ -115,8 +115,8 @@ class Located:
 
 def _located(table: RawTable) -> Located:
     lat_text, lon_text = table.column("lat"), table.column("lon")
-    lat, lat_ok = table.memo(("numbers", "lat"), lambda: parse_numbers(lat_text))
-    lon, lon_ok = table.memo(("numbers", "lon"), lambda: parse_numbers(lon_text))
+    lat, lat_ok = table.numbers("lat")
+    lon, lon_ok = table.numbers("lon")
     with np.errstate(invalid="ignore"):
         point = lat_ok & lon_ok & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
     return Located(lat_text, lon_text, lat, lon, point)

@@ -26,7 +26,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import geometry, spans
-from geo.columns import TEXT, Dates, bools, empty, index_in, parse_dates, parse_days, parse_numbers, per_unique
+from geo.columns import TEXT, Dates, bools, empty, index_in, per_unique
 from geo.history import Change, Timeline, build_timeline, first_in_force
 from geo.io import RawTable
 from geo.memo import per_object
@@ -93,7 +93,7 @@ def catalog_order(table: RawTable) -> RawTable:
         return table
     if ("ordered",) in table.parsed:  # made already (the moved table keeps no reference back: no cycle)
         return table.parsed[("ordered",)]
-    start = table.memo(("dates", "start"), lambda: parse_dates(table.column("start")))
+    start = table.dates("start")
     id_rank = np.empty(len(table), np.int64)
     id_rank[pc.sort_indices(table.column("id")).to_numpy()] = np.arange(len(table))
     order = np.lexsort((id_rank, _days(start.first, spans.NONE_LO)))
@@ -116,11 +116,11 @@ def part_of(table: RawTable, inst: Instrument) -> Part:
 
 
 def _own(table: RawTable) -> dict[str, np.ndarray | pa.ChunkedArray]:
-    start = table.memo(("dates", "start"), lambda: parse_dates(table.column("start")))
-    end = table.memo(("dates", "end"), lambda: parse_dates(table.column("end")))
-    lat, _ = table.memo(("numbers", "lat"), lambda: parse_numbers(table.column("lat")))
-    lon, _ = table.memo(("numbers", "lon"), lambda: parse_numbers(table.column("lon")))
-    checked, _ = table.memo(("days", "checked"), lambda: parse_days(table.column("checked")))
+    start = table.dates("start")
+    end = table.dates("end")
+    lat, _ = table.numbers("lat")
+    lon, _ = table.numbers("lon")
+    checked, _ = table.days("checked")
     located = ~empty(table.column("lat"))
     out: dict[str, np.ndarray | pa.ChunkedArray] = {
         "start": _days(start.first, spans.NONE_LO), "start_last": _days(start.last, spans.NONE_LO),

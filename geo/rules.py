@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.columns import TEXT, WHITESPACE, bools, empty, index_in, parse_dates, parse_days, parse_numbers, split_items
+from geo.columns import TEXT, WHITESPACE, bools, empty, index_in, split_items
 from geo.errors import Problem
 from geo.io import RawTable
 from geo.schema import (
@@ -215,9 +215,9 @@ def suspects(table: RawTable, col: Column, ctx: Context) -> np.ndarray:
     elif kind is Kind.URLS:
         out = ~bools(pc.match_substring_regex(values, _SAFE_URLS))
     elif kind is Kind.DATE:
-        out = table.memo(("dates", col.name), lambda: parse_dates(values)).bad
+        out = table.dates(col.name).bad
     elif kind is Kind.DAY:
-        days, ok = table.memo(("days", col.name), lambda: parse_days(values))
+        days, ok = table.days(col.name)
         out = ~ok | (days > np.datetime64(ctx.today, "D"))
     elif kind is Kind.CODES:
         out = _list_suspects(values, ";", ctx.codes, unique=True)
@@ -228,7 +228,7 @@ def suspects(table: RawTable, col: Column, ctx: Context) -> np.ndarray:
     elif kind in CHOICES or kind is Kind.CHOICE:
         out = ~bools(pc.is_in(values, pa.array(list(CHOICES.get(kind, col.choices)), TEXT)))
     elif kind in (Kind.LAT, Kind.LON, Kind.NUMBER):
-        number, ok = table.memo(("numbers", col.name), lambda: parse_numbers(values))
+        number, ok = table.numbers(col.name)
         limit = {Kind.LAT: 90.0, Kind.LON: 180.0}.get(kind)
         with np.errstate(invalid="ignore"):
             out = ~ok | (~(np.abs(number) <= limit) if limit is not None else number < 0)
@@ -260,8 +260,8 @@ def column_problems(table: RawTable, columns: tuple[Column, ...], ctx: Context, 
                 if problem:
                     out.append(((k, ci), problem))
     if not context and {"start", "end"} <= {c.name for c in columns}:
-        start = table.memo(("dates", "start"), lambda: parse_dates(table.column("start")))
-        end = table.memo(("dates", "end"), lambda: parse_dates(table.column("end")))
+        start = table.dates("start")
+        end = table.dates("end")
         with np.errstate(invalid="ignore"):
             reversed_ = np.flatnonzero(start.ok & end.ok & (end.last < start.first))
         if len(reversed_):

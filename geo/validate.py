@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo import geometry
-from geo.columns import TEXT, bools, empty, first_rows, group_ids, index_in, parse_dates
+from geo.columns import TEXT, bools, empty, first_rows, group_ids, index_in
 from geo.errors import Problem
 from geo.io import RawTable, read_table
 from geo.places import check_basemap, location_rules, outlines
@@ -250,7 +250,7 @@ def record_starts(tables: list[RawTable]) -> tuple[pa.Array, np.ndarray, np.ndar
     and where each is (table number, row position)."""
     if not tables:
         return pa.array([], TEXT), np.zeros(0, "datetime64[D]"), np.zeros((0, 2), np.int64)
-    starts = [t.memo(("dates", "start"), lambda t=t: parse_dates(t.column("start"))) for t in tables]
+    starts = [t.dates("start") for t in tables]
     order = _file_order(tables)
     readable = np.concatenate([s.ok for s in starts])[order]
     kept = order[readable]  # readable rows, in file order
@@ -267,7 +267,7 @@ def status_change_rules(changes: RawTable, tables: list[RawTable]) -> list[Probl
                     for k in np.flatnonzero(empty(changes.column("status")) & empty(changes.column("event"))).tolist()]
     ids, firsts, where = record_starts(tables)
     at = index_in(changes.column("record_id"), ids)
-    dates = changes.memo(("dates", "date"), lambda: parse_dates(changes.column("date")))
+    dates = changes.dates("date")
     known = at >= 0
     early = np.zeros(len(changes), dtype=bool)
     early[known] = dates.ok[known] & (dates.last[known] < firsts[at[known]])
