@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -117,13 +117,31 @@ def reading() -> Iterator[None]:
 WORKERS = min(2, os.cpu_count() or 1)  # Arrow, numpy and GEOS release the GIL: files are worked on side by side
 
 
-def own_work(inst: Instrument, table: RawTable, today: dt.date) -> None:
-    """What depends on an instrument table alone: the rules that read only it, its catalog part and points."""
+def queue_own_work(pool: Executor, inst: Instrument, table: RawTable, countries: Callable[[], gpd.GeoDataFrame | None],
+                   today: dt.date, queued: list[Future]) -> None:
+    """Queue what depends on a fresh instrument table alone, in two halves that run side by side: the rules that
+    read only it (and its ids' pattern), and its catalog part, points and location rules (which read the basemap
+    too: ``countries`` gives it, once read). The columns both halves parse are parsed first, here, so neither
+    waits for nor repeats the other's parse. Two halves, not one job: a reload of one changed file used one of
+    the two cores for the file's own work (measured at 100,000 records, 2026-12-06)."""
+    for name in ("start", "end"):
+        table.dates(name)
+    table.days("checked")
+    table.numbers("lat")
+    table.numbers("lon")
+    queued.append(pool.submit(_own_rules, inst, table, today))
+    queued.append(pool.submit(_own_part, inst, table, countries))
+
+
+def _own_rules(inst: Instrument, table: RawTable, today: dt.date) -> None:
     local_problems(table, inst.columns, today)
     well_formed_ids(table)
-    part = part_of(table, inst)
-    part.own()
-    part.points()
+
+
+def _own_part(inst: Instrument, table: RawTable, countries: Callable[[], gpd.GeoDataFrame | None]) -> None:
+    part_of(table, inst).points()  # its own columns first
+    if inst.located:
+        location_rules(table, inst.key, countries())
 
 
 def _read(path: Path, file: str, columns: tuple) -> tuple[RawTable | None, list[Problem]]:
@@ -133,15 +151,8 @@ def _read(path: Path, file: str, columns: tuple) -> tuple[RawTable | None, list[
     return table, found  # its bytes and parse buffers are freed for the next file to reuse (``reading``)
 
 
-def table_job(inst: Instrument, table: RawTable, countries: Callable[[], gpd.GeoDataFrame | None], today: dt.date) -> None:
-    """``own_work``, then the location rules (which read the basemap too: ``countries`` gives it, when read)."""
-    own_work(inst, table, today)
-    if inst.located:
-        location_rules(table, inst.key, countries())
-
-
 def prepare(tables: Tables, files: list[str], today: dt.date | None = None) -> None:
-    """Work out, for freshly read instrument tables, what depends on each alone (``table_job``) on two workers;
+    """Work out, for freshly read instrument tables, what depends on each alone (``queue_own_work``) on two workers;
     ``check_tables`` and ``build_catalog`` then find it done (a table already worked out costs nothing here)."""
     today = today or dt.date.today()
     countries = tables.countries
@@ -149,8 +160,11 @@ def prepare(tables: Tables, files: list[str], today: dt.date | None = None) -> N
         outlines(countries)  # prepared once, before threads use the outlines
     fresh = [(i, tables.instruments[i.key]) for i in INSTRUMENTS if i.file in files and tables.instruments.get(i.key) is not None]
     fresh.sort(key=lambda it: -len(it[1]))  # the longest first, so the two workers finish together
+    queued: list[Future] = []
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for future in [pool.submit(table_job, i, t, lambda: countries, today) for i, t in fresh]:
+        for future in [pool.submit(queue_own_work, pool, i, t, lambda: countries, today, queued) for i, t in fresh]:
+            future.result()
+        for future in queued:
             future.result()
 
 
@@ -235,7 +249,7 @@ class Loader:
                 to 0.23 s apart, and the own work waited for the last)."""
                 table, found = _read(path, file, columns)
                 if table is not None and file in INSTRUMENT_BY_FILE:
-                    work.append(pool.submit(table_job, INSTRUMENT_BY_FILE[file], table, countries, today))
+                    queue_own_work(pool, INSTRUMENT_BY_FILE[file], table, countries, today, work)
                 return table, found
 
             stale.sort(key=lambda fc: -(keys.get(fc[0]) or (0, 0))[0])  # the largest first: the workers end together
