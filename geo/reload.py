@@ -80,8 +80,9 @@ def use_system_allocator() -> None:
 
 @contextlib.contextmanager
 def reading() -> Iterator[None]:
-    """While data files are read, what a read frees stays in the process for the next block and file to reuse; after
-    the read it is handed back to the system at once (``malloc_trim``).
+    """While data files are read, what a read frees stays in the process for the next block and file to reuse; the
+    loader hands it back to the system as soon as the read is done (``Loader.load``: Arrow's ``release_unused``,
+    which is ``malloc_trim`` with the system allocator).
 
     A page the process gets fresh from the system costs a fault, about 3 microseconds on this machine (a 200 MB
     buffer: 49,000 faults, 0.14 s), and a whole load at 100,000 records touched about 1 GB of fresh pages for 95 MB of
@@ -111,7 +112,6 @@ def reading() -> Iterator[None]:
             _Allocator.reading -= 1
             if _Allocator.reading == 0:
                 libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
-                libc.malloc_trim(0)
 
 
 WORKERS = min(2, os.cpu_count() or 1)  # Arrow, numpy and GEOS release the GIL: files are worked on side by side
@@ -194,7 +194,7 @@ class Loader:
         with self._lock:
             try:
                 version, tables, problems = self.snapshot()
-                pa.default_memory_pool().release_unused()  # what reading a file left over, before building
+                pa.default_memory_pool().release_unused()  # what the read freed and kept (``reading``), before building
                 with ThreadPoolExecutor(max_workers=WORKERS) as pool:
                     # built while the cross-file rules run, on the same two workers (most of both is Arrow and numpy,
                     # which release the GIL); kept only if the data passes them
