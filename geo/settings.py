@@ -21,3 +21,15 @@ CONNECT_TIMEOUT_S = 3  # an unreachable database fails within seconds, never han
 def database_url() -> str:
     """``BB_DATABASE_URL`` (a libpq URL such as ``postgresql://bb@dbhost:5432/bb``), or "" for the data directory."""
     return os.environ.get("BB_DATABASE_URL", "").strip()
+
+
+def cache_dir() -> Path | None:
+    """Where parses of data files are kept between processes (``geo.basemapcache``): ``BB_CACHE_DIR`` if set
+    (``off``: keep none), else ``$XDG_CACHE_HOME/beyond-borders``, else ``~/.cache/beyond-borders``."""
+    value = os.environ.get("BB_CACHE_DIR", "").strip()
+    if value.lower() == "off":
+        return None
+    if value:
+        return Path(value).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base).expanduser() if base else Path.home() / ".cache") / "beyond-borders"

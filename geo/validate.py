@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo import geometry
+from geo import basemapcache
 from geo.columns import TEXT, bools, empty, first_rows, group_ids, index_in
 from geo.errors import Problem
 from geo.io import RawTable, read_table
@@ -112,7 +112,7 @@ def read_basemap(directory: Path) -> tuple[gpd.GeoDataFrame | None, list[Problem
     if not path.is_file():
         return None, [Problem(BASEMAP_FILE, None, None, "the country outlines GeoJSON", f"no file at {path}")]
     try:
-        gdf = geometry.read_countries(path)
+        gdf = basemapcache.read_countries(path)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types; any failure means "unreadable"
         return None, [Problem(BASEMAP_FILE, None, None, "a readable GeoJSON file", f"{type(exc).__name__}: {exc}")]
     if "iso3" not in gdf.columns:

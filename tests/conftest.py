@@ -23,8 +23,10 @@ def catalog(data_dir: Path) -> Catalog:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _audit_log_in_a_temporary_place(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The audit log of the app instances, command lines and pages the tests start (not the tester's home)."""
+def _audit_log_and_cache_in_a_temporary_place(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The audit log and the parse cache of the app instances, command lines and pages the tests start (not the
+    tester's home)."""
     import os
 
     os.environ.setdefault("BB_AUDIT_LOG", str(tmp_path_factory.mktemp("audit") / "audit.jsonl"))
+    os.environ.setdefault("BB_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))  # the basemap's parses (geo.basemapcache)
