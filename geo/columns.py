@@ -84,6 +84,26 @@ def _offsets(chunk: pa.Array) -> np.ndarray:
     return offsets if width == 8 else offsets.astype(np.int64)
 
 
+def joined(chunk: pa.Array) -> pa.Array:
+    """The cells of a string chunk back to back, as the one value of an array of one (no copy)."""
+    data = chunk.buffers()[2] if len(chunk) else None
+    offsets = _offsets(chunk) if data is not None else np.zeros(2, np.int64)
+    bounds = pa.py_buffer(np.array([offsets[0], offsets[-1]], np.int64))
+    return pa.Array.from_buffers(pa.large_string(), 1, [None, bounds, data if data is not None else pa.py_buffer(b"")])
+
+
+def matches(values: Array, pattern: str) -> np.ndarray:
+    """The cells in which an unanchored RE2 ``pattern`` finds a match (``pc.match_substring_regex``), for a pattern
+    rarely found: a chunk whose cells, back to back, hold no match is answered by one search over its bytes instead
+    of a call per cell (the markup rule over the free text of 100,000 records: 0.09 -> 0.06 s, 2026-12-07). A match
+    there may straddle two cells, so a chunk with one is searched cell by cell."""
+    out = []
+    for chunk in _chunks(values):
+        found = len(chunk) and pc.match_substring_regex(joined(chunk), pattern)[0].as_py()
+        out.append(bools(pc.match_substring_regex(chunk, pattern)) if found else np.zeros(len(chunk), bool))
+    return np.concatenate(out) if out else np.zeros(0, bool)
+
+
 def lengths(values: Array) -> np.ndarray:
     """The length of every cell in bytes (read from the offsets, no copy)."""
     parts = [np.diff(_offsets(c)) for c in _chunks(values) if len(c)]

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from geo.columns import TEXT, Dates, bools, parse_dates, parse_days, parse_numbers, strip
+from geo.columns import TEXT, Dates, empty, parse_dates, parse_days, parse_numbers, strip
 from geo.errors import Problem
 from geo.schema import Column
 
@@ -177,13 +177,15 @@ def read_fast(data: bytes, filename: str, columns: tuple[Column, ...]) -> tuple[
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None  # bad UTF-8, a row with the wrong number of cells: the reference reader says where
     # The pattern admits no quoted line break and no blank line, so row k of Arrow's table is line k + 2.
-    if any((pc.max(pc.binary_length(c)).as_py() or 0) > FIELD_LIMIT for c in table.columns):
+    if len(data) > FIELD_LIMIT and any((pc.max(pc.binary_length(c)).as_py() or 0) > FIELD_LIMIT for c in table.columns):
         return None
     cells = pa.table([strip(table.column(k)) for k in range(len(header))], names=header)
     rows = np.arange(2, table.num_rows + 2, dtype=np.int64)
     blank = np.ones(table.num_rows, dtype=bool)
-    for col in cells.columns:
-        blank &= bools(pc.equal(col, ""))
+    for col in cells.columns:  # until no row is left that may be blank: mostly the first column (the id) settles it
+        blank &= empty(col)
+        if not blank.any():
+            break
     if blank.any():  # a row of empty cells is skipped, as by the reference reader; the others keep their line
         cells, rows = cells.filter(pa.array(~blank)), rows[~blank]
     return _finish(filename, header, cells, rows, columns)

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.columns import TEXT, WHITESPACE, bools, empty, index_in, split_items
+from geo.columns import TEXT, WHITESPACE, bools, empty, index_in, matches, split_items
 from geo.errors import Problem
 from geo.io import RawTable
 from geo.schema import (
@@ -211,7 +211,7 @@ def suspects(table: RawTable, col: Column, ctx: Context) -> np.ndarray:
     kind = col.kind
     n = len(values)
     if kind is Kind.TEXT:
-        out = bools(pc.match_substring_regex(values, _SUSPECT_TEXT))
+        out = matches(values, _SUSPECT_TEXT)
     elif kind is Kind.URLS:
         out = ~bools(pc.match_substring_regex(values, _SAFE_URLS))
     elif kind is Kind.DATE:

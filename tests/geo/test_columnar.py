@@ -228,3 +228,19 @@ def test_lookup_in_a_large_set_is_arrows_index_in(value_set: list[str], cells: l
     found = pa.array(value_set, pa.large_string())
     expected = pc.index_in(values, found).fill_null(-1).to_numpy(zero_copy_only=False).tolist()
     assert columns.index_in(values, found).tolist() == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="<&ascriptSCRIPTd: \u2066\u017f", max_size=8), max_size=30), st.integers(0, 30), st.integers(0, 30))
+def test_searching_a_column_whole_finds_the_cells_a_search_per_cell_finds(cells: list[str], cut: int, end: int) -> None:
+    """Chunks that are slices of one buffer (as the CSV reader gives) and matches that straddle two cells
+    ("scr" + "ipt") included."""
+    import pyarrow.compute as pc
+
+    from geo.rules import _SUSPECT_TEXT
+
+    whole = pa.array(cells, pa.large_string())
+    values = pa.chunked_array([whole.slice(0, cut), whole.slice(cut, end), whole.slice(cut + end)], pa.large_string())
+    expected = [bool(pc.match_substring_regex(pa.array([c], pa.large_string()), _SUSPECT_TEXT)[0].as_py()) for c in values.to_pylist()]
+    assert columns.matches(values, _SUSPECT_TEXT).tolist() == expected
+    assert columns.matches(pa.chunked_array([pa.array(cells, pa.string())]), "cr").tolist() == ["cr" in c for c in cells]
