@@ -131,8 +131,8 @@ def _own(table: RawTable) -> dict[str, np.ndarray | pa.ChunkedArray]:
         "routes": per_unique(table.column("routes"), split_list),
         "sources": per_unique(table.column("sources"), split_urls),
     }
-    steps = spans.simple_steps(out["start"], out["start_last"], out["end_first"], out["end"], table.column("status"), out["checked"])  # type: ignore[arg-type]
-    out["spans"], out["periods"] = spans.span_tuples(steps)
+    out["spans"], out["periods"] = spans.own_span_tuples(out["start"], out["start_last"], out["end_first"], out["end"],  # type: ignore[arg-type]
+                                                         table.column("status"), out["checked"])  # type: ignore[arg-type]
     out["start_first"], out["end_last"] = _dates(out["start"]), _dates(out["end"])  # type: ignore[arg-type]
     return out
 

@@ -90,10 +90,17 @@ def simple_steps(start_first: np.ndarray, start_last: np.ndarray, end_first: np.
     is the current one); no longer in force after its end; and, without an end, the change to the current status
     on a day no source gives, by the checked day.
     """
-    n = len(status)
+    return _steps(start_first, start_last, end_first, end_last, _was_active(status), state_codes(status), checked)
+
+
+def _was_active(status: np.ndarray | pa.ChunkedArray) -> np.ndarray:
+    return _among(status, ["ended", "superseded", "suspended"])
+
+
+def _steps(start_first: np.ndarray, start_last: np.ndarray, end_first: np.ndarray, end_last: np.ndarray,
+           was_active: np.ndarray, current: np.ndarray, checked: np.ndarray) -> Steps:
+    n = len(current)
     has_start, has_end = start_first != NONE_LO, end_first != NONE_LO
-    was_active = _among(status, ["ended", "superseded", "suspended"])
-    current = state_codes(status)
     first_state = np.where(was_active, IN, current).astype(np.int8)
     a_lo = np.where(has_start, start_first, NONE_LO)
     a_hi = np.where(has_start, start_last, np.where(was_active, NONE_HI, checked))  # known by the checked day
@@ -252,6 +259,21 @@ def first_in_force(steps: Steps) -> list[tuple[dt.date | None, dt.date | None]]:
     rows = np.arange(len(col))
     lo, hi, any_ = steps.lo[rows, col].tolist(), steps.hi[rows, col].tolist(), hit.any(axis=1).tolist()
     return [(_date(a), _date(b)) if ok else (None, None) for a, b, ok in zip(lo, hi, any_, strict=True)]
+
+
+def own_span_tuples(start_first: np.ndarray, start_last: np.ndarray, end_first: np.ndarray, end_last: np.ndarray,
+                    status: pa.ChunkedArray, checked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``span_tuples(simple_steps(...))``, worked out once per distinct combination of the record's days and of
+    what its status says (records with the same ones share their tuples). The 25,000 records of a synthetic file
+    have fewer than ten combinations, and their steps and spans took 50-57 ms (2026-12-07); when every record
+    differs, this costs the grouping (a few ms) on top."""
+    was_active, current = _was_active(status), state_codes(status)
+    key = np.stack([start_first, start_last, end_first, end_last, checked, was_active * 3 + current], axis=1)
+    first, back = _distinct_rows(key)
+    steps = _steps(start_first[first], start_last[first], end_first[first], end_last[first], was_active[first],
+                   current[first], checked[first])
+    spans_, periods = span_tuples(steps)
+    return spans_[back], periods[back]
 
 
 def span_tuples(steps: Steps) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,5 +71,17 @@ def test_steps_built_a_column_at_a_time_agree_with_build_timeline(cases: list) -
         assert (got_a[:, :k][want.real] == want_a[want.real]).all()
     assert (steps.real[:, want.real.shape[1]:] == False).all()  # noqa: E712
     assert [list(x) for x in spans.span_tuples(steps)] == [list(x) for x in spans.span_tuples(want)]
+    # once per distinct combination (records repeated, so that some share one), as the catalog builds them
+    twice = [np.concatenate([a, a]) for a in (_days(starts, False, spans.NONE_LO), _days(starts, True, spans.NONE_LO),
+                                              _days(ends, False, spans.NONE_LO), _days(ends, True, spans.NONE_LO))]
+    status_column = pa.chunked_array([pa.array([c[2] for c in cases] * 2, pa.large_string())])
+    shared = spans.own_span_tuples(*twice, status_column, np.concatenate([checked_days, checked_days]))
+    assert [list(x) for x in shared] == [list(x) * 2 for x in spans.span_tuples(want)]
     firsts = spans.first_in_force(steps)
     assert [first_in_force(t) for t in timelines] == firsts
+
+
+def test_no_records_have_no_spans() -> None:
+    none = np.zeros(0, np.int64)
+    got = spans.own_span_tuples(none, none, none, none, pa.chunked_array([pa.array([], pa.large_string())]), none)
+    assert [len(x) for x in got] == [0, 0]
