@@ -9,9 +9,11 @@ per-cell one. Tests compare the two on random cells.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.schema import PartialDate
+
+T = TypeVar("T")
 
 # Exactly the characters ``str.strip()`` and ``str.split()`` treat as white space (tests/geo check the list).
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
@@ -317,6 +321,27 @@ def split_items(values: Array, sep: str) -> Items:
     if not keep.all():
         items, parents = items.filter(pa.array(keep)), parents[keep]
     return Items(parents, items, len(values))
+
+
+def per_distinct(values: Array, parse: Callable[[Array], T]) -> T:
+    """``parse(values)``, worked out on the column's distinct cells and spread back to every cell when those are few
+    (a quarter of the cells or fewer: dates, days and coordinates repeat; a 25,000-record synthetic file has under
+    ten distinct starts, and parsing them all took 9 ms a column, 2026-12-07). ``parse`` gives a numpy array per
+    cell, or a tuple or dataclass of them."""
+    if values.null_count:
+        return parse(values)
+    distinct = pc.unique(values)
+    if len(distinct) * 4 > len(values):
+        return parse(values)
+    return _spread(parse(distinct), index_in(values, distinct))
+
+
+def _spread(result: T, at: np.ndarray) -> T:
+    if isinstance(result, np.ndarray):
+        return result[at]  # type: ignore[return-value]
+    if isinstance(result, tuple):
+        return tuple(_spread(r, at) for r in result)  # type: ignore[return-value]
+    return dataclasses.replace(result, **{f.name: _spread(getattr(result, f.name), at) for f in dataclasses.fields(result)})  # type: ignore[call-overload]
 
 
 def per_unique(values: Array, build: Callable[[str], object]) -> np.ndarray:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from geo.columns import TEXT, Dates, empty, parse_dates, parse_days, parse_numbers, strip
+from geo.columns import TEXT, Dates, empty, parse_dates, parse_days, parse_numbers, per_distinct, strip
 from geo.errors import Problem
 from geo.schema import Column
 
@@ -56,15 +56,15 @@ class RawTable:
 
     def dates(self, name: str) -> Dates:
         """The partial dates of a column, parsed once per table."""
-        return self.memo(("dates", name), lambda: parse_dates(self.column(name)))
+        return self.memo(("dates", name), lambda: per_distinct(self.column(name), parse_dates))
 
     def days(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The full dates of a column (days, parsed), once per table."""
-        return self.memo(("days", name), lambda: parse_days(self.column(name)))
+        return self.memo(("days", name), lambda: per_distinct(self.column(name), parse_days))
 
     def numbers(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The numbers of a column (values, parsed), once per table."""
-        return self.memo(("numbers", name), lambda: parse_numbers(self.column(name)))
+        return self.memo(("numbers", name), lambda: per_distinct(self.column(name), parse_numbers))
 
     @property
     def frame(self) -> pd.DataFrame:

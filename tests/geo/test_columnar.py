@@ -141,6 +141,21 @@ def test_column_parsers_agree_with_the_cell_parsers(cells: list[str]) -> None:
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.lists(date_like, min_size=1, max_size=12), st.integers(1, 6), st.integers(0, 40))
+def test_parsing_the_distinct_cells_gives_what_parsing_every_cell_gives(cells: list[str], times: int, cut: int) -> None:
+    """Columns whose cells repeat (parsed once per distinct cell) and columns where they do not (parsed whole)."""
+    import dataclasses
+
+    many = cells * times
+    values = pa.chunked_array([pa.array(many[:cut], pa.large_string()), pa.array(many[cut:], pa.large_string())])
+    for parse in (columns.parse_dates, columns.parse_days, columns.parse_numbers):
+        want, got = parse(values), columns.per_distinct(values, parse)
+        as_tuple = dataclasses.astuple if dataclasses.is_dataclass(want) else tuple
+        for a, b in zip(as_tuple(want), as_tuple(got), strict=True):
+            assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind != "b"), (parse.__name__, many)
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(alphabet="AB ;\t\u00a0\u2003x", max_size=10), max_size=20), st.integers(0, 20))
 def test_lists_and_stripping_agree_with_the_cell_functions(cells: list[str], cut: int) -> None:
     values = pa.chunked_array([pa.array(cells, pa.string())])
