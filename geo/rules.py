@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from geo.columns import TEXT, WHITESPACE, bools, empty, index_in, matches, split_items
+from geo.columns import TEXT, WHITESPACE, bools, empty, index_in, matches, per_distinct, split_items
 from geo.errors import Problem
 from geo.io import RawTable
 from geo.schema import (
@@ -211,20 +211,20 @@ def suspects(table: RawTable, col: Column, ctx: Context) -> np.ndarray:
     kind = col.kind
     n = len(values)
     if kind is Kind.TEXT:
-        out = matches(values, _SUSPECT_TEXT)
+        out = per_distinct(values, lambda v: matches(v, _SUSPECT_TEXT))
     elif kind is Kind.URLS:
-        out = ~bools(pc.match_substring_regex(values, _SAFE_URLS))
+        out = per_distinct(values, lambda v: ~bools(pc.match_substring_regex(v, _SAFE_URLS)))
     elif kind is Kind.DATE:
         out = table.dates(col.name).bad
     elif kind is Kind.DAY:
         days, ok = table.days(col.name)
         out = ~ok | (days > np.datetime64(ctx.today, "D"))
     elif kind is Kind.CODES:
-        out = _list_suspects(values, ";", ctx.codes, unique=True)
+        out = per_distinct(values, lambda v: _list_suspects(v, ";", ctx.codes, unique=True))
     elif kind is Kind.CODE:
         out = ~bools(pc.is_in(values, ctx.codes))
     elif kind is Kind.ROUTES:
-        out = _list_suspects(values, ";", pa.array(list(ROUTES), TEXT), unique=False)
+        out = per_distinct(values, lambda v: _list_suspects(v, ";", pa.array(list(ROUTES), TEXT), unique=False))
     elif kind in CHOICES or kind is Kind.CHOICE:
         out = ~bools(pc.is_in(values, pa.array(list(CHOICES.get(kind, col.choices)), TEXT)))
     elif kind in (Kind.LAT, Kind.LON, Kind.NUMBER):

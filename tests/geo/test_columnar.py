@@ -51,7 +51,7 @@ def pool(file: str, column: str) -> list[str]:
 
 edit = st.sampled_from(sorted(FILES)).flatmap(lambda f: st.tuples(
     st.just(f), st.integers(0, 3), st.sampled_from([c.name for c in FILES[f]]).flatmap(
-        lambda c: st.tuples(st.just(c), st.sampled_from(pool(f, c)))), st.sampled_from(["set", "set", "set", "copy", "drop"])))
+        lambda c: st.tuples(st.just(c), st.sampled_from(pool(f, c)))), st.sampled_from(["set", "set", "set", "copy", "drop", "many"])))
 
 
 def apply_edits(edits: list) -> dict[str, list[dict[str, str]]]:
@@ -63,6 +63,8 @@ def apply_edits(edits: list) -> dict[str, list[dict[str, str]]]:
         k = index % len(rows)
         if how == "copy":
             rows.append(dict(rows[k]))
+        elif how == "many":  # a column whose cells repeat: its rules run once per distinct cell (columns.per_distinct)
+            rows.extend(dict(rows[k]) for _ in range(12))
         elif how == "drop":
             rows.pop(k)
         else:
@@ -84,6 +86,23 @@ def test_column_wise_rules_find_what_the_per_row_rules_find(edits: list) -> None
             assert problems + check_tables(tables, pool=pool) == expected
     finally:
         shutil.rmtree(directory)
+
+
+def test_rules_run_once_per_distinct_cell_find_every_bad_copy(tmp_path: Path) -> None:
+    """Files whose rows repeat (their rules run once per distinct cell) with a few bad rows among the copies."""
+    tables = base_tables()
+    bad = {"name": "<b>x</b>", "partners": "SRB;XXX", "routes": "atlantis", "sources": "javascript:alert(1)",
+           "start": "2009-13", "checked": "2999-01-01", "description": "tab\there"}
+    for file in ("working_arrangements.csv", "liaison_officers.csv", "events.csv", "risk_networks.csv"):
+        first = tables[file][0]
+        copies = [{**first, "id": f"{first['id']}-{n}"} for n in range(40)]
+        for n, (column, value) in enumerate(bad.items()):
+            if column in first:
+                copies[5 + 4 * n][column] = value
+        tables[file] += copies
+    data = write_dataset(tmp_path / "data", tables)
+    expected = reference.validate(data)
+    assert len(expected) > 20 and geo.validate(data).problems == expected
 
 
 def test_the_reference_agrees_on_the_shipped_data() -> None:
@@ -153,6 +172,24 @@ def test_parsing_the_distinct_cells_gives_what_parsing_every_cell_gives(cells: l
         as_tuple = dataclasses.astuple if dataclasses.is_dataclass(want) else tuple
         for a, b in zip(as_tuple(want), as_tuple(got), strict=True):
             assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind != "b"), (parse.__name__, many)
+
+
+def test_long_columns_distinct_or_repeated_parse_as_cell_by_cell() -> None:
+    """Past ``SAMPLE * 4`` cells a sample decides first: mostly distinct cells, a column whose distinct cells are
+    few but come late, and one that repeats throughout."""
+    import dataclasses
+
+    n = 4 * columns.SAMPLE + 100
+    distinct = [f"{k}.5" if k % 3 else f"2020-{1 + k % 12:02d}-{1 + k % 28:02d}" for k in range(n)]
+    late = ["2021"] * columns.SAMPLE + [f"{k % 50}" for k in range(n)]
+    repeated = ["2020-02-30", "", "1e3", "2019-12", "x"] * (n // 5)
+    for cells in (distinct, late, repeated):
+        values = pa.chunked_array([pa.array(cells, pa.large_string())])
+        for parse in (columns.parse_dates, columns.parse_days, columns.parse_numbers):
+            want, got = parse(values), columns.per_distinct(values, parse)
+            as_tuple = dataclasses.astuple if dataclasses.is_dataclass(want) else tuple
+            for a, b in zip(as_tuple(want), as_tuple(got), strict=True):
+                assert np.array_equal(a, b, equal_nan=a.dtype.kind != "b"), parse.__name__
 
 
 @settings(max_examples=200, deadline=None)
