@@ -48,16 +48,22 @@ class Outlines:
 _OUTLINES: dict[int, tuple[object, Outlines]] = {}  # per basemap read (geo.memo)
 
 
-def outlines(countries: gpd.GeoDataFrame) -> Outlines:
-    """The outlines of a basemap, computed once per basemap read."""
-    return per_object(_OUTLINES, countries, lambda: _outlines(countries))
+def outlines(countries: gpd.GeoDataFrame, valid: np.ndarray | None = None) -> Outlines:
+    """The outlines of a basemap, computed once per basemap read (``valid``: ``validity(countries)``, if known)."""
+    return per_object(_OUTLINES, countries, lambda: _outlines(countries, validity(countries) if valid is None else valid))
 
 
-def _outlines(countries: gpd.GeoDataFrame) -> Outlines:
+def validity(countries: gpd.GeoDataFrame) -> np.ndarray:
+    """Per feature: a present and valid outline (GEOS; 50 ms for the shipped basemap)."""
     geoms = np.asarray(countries.geometry.array, dtype=object)
     present = ~shapely.is_missing(geoms)
     valid = present.copy()
     valid[present] = shapely.is_valid(geoms[present])
+    return valid
+
+
+def _outlines(countries: gpd.GeoDataFrame, valid: np.ndarray) -> Outlines:
+    geoms = np.asarray(countries.geometry.array, dtype=object)
     shapes = {str(c): g for c, g, ok in zip(countries["iso3"], geoms, valid, strict=True) if ok}
     for g in shapes.values():
         shapely.prepare(g)

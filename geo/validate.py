@@ -112,11 +112,12 @@ def read_basemap(directory: Path) -> tuple[gpd.GeoDataFrame | None, list[Problem
     if not path.is_file():
         return None, [Problem(BASEMAP_FILE, None, None, "the country outlines GeoJSON", f"no file at {path}")]
     try:
-        gdf = basemapcache.read_countries(path)
+        gdf, valid = basemapcache.read_countries(path)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many types; any failure means "unreadable"
         return None, [Problem(BASEMAP_FILE, None, None, "a readable GeoJSON file", f"{type(exc).__name__}: {exc}")]
     if "iso3" not in gdf.columns:
         return None, [Problem(BASEMAP_FILE, None, "iso3", "an 'iso3' property on every feature", "no such property")]
+    outlines(gdf, valid)  # the validity found with the parse (``basemapcache``): what check_basemap reads
     return gdf, check_basemap(gdf, BASEMAP_FILE)
 
 

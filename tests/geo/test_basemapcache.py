@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 
-from geo import basemapcache, geometry, load_catalog, settings
+from geo import basemapcache, geometry, load_catalog, places, settings
 from geo.errors import ValidationError
 from tests.fixtures import basemap, write_dataset
 
@@ -34,13 +35,15 @@ def no_parse(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_shipped_basemap_reads_back_from_the_cache_as_parsed(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     parsed = geometry.read_countries(SHIPPED)
-    first = basemapcache.read_countries(SHIPPED)
+    first, valid = basemapcache.read_countries(SHIPPED)
     assert len(entries(cache)) == 1
     no_parse(monkeypatch)
-    again = basemapcache.read_countries(SHIPPED)
+    monkeypatch.setattr(basemapcache, "validity", lambda gdf: pytest.fail("validity worked out again"))
+    again, valid_again = basemapcache.read_countries(SHIPPED)
     assert_geodataframe_equal(first, parsed)
     assert_geodataframe_equal(again, parsed)  # the same columns, dtypes, CRS and coordinates, bit for bit
     assert list(again.columns) == list(parsed.columns) and again.crs == parsed.crs
+    assert valid.tolist() == valid_again.tolist() == places.validity(parsed).tolist()
 
 
 def write_basemap(path: Path, name: str = "") -> Path:
@@ -54,23 +57,28 @@ def write_basemap(path: Path, name: str = "") -> Path:
 
 def test_a_changed_basemap_is_parsed_again_not_taken_from_the_cache(cache: Path, tmp_path: Path) -> None:
     path = write_basemap(tmp_path / "countries.geojson", "First name")
-    assert basemapcache.read_countries(path)["name"].iloc[0] == "First name"
+    assert basemapcache.read_countries(path)[0]["name"].iloc[0] == "First name"
     write_basemap(path, "Second name")
-    assert basemapcache.read_countries(path)["name"].iloc[0] == "Second name"
+    assert basemapcache.read_countries(path)[0]["name"].iloc[0] == "Second name"
     assert len(entries(cache)) == 2
 
 
 def test_a_damaged_cache_file_means_a_parse_and_a_sound_file_again(cache: Path, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     path = write_basemap(tmp_path / "countries.geojson")
-    parsed = basemapcache.read_countries(path)
+    parsed, valid = basemapcache.read_countries(path)
     (entry,) = entries(cache)
-    for damage in (entry.read_bytes()[:1000], b"not an arrow file", b""):
+    table = pa.ipc.open_file(entry.read_bytes()).read_all()
+    short = pa.BufferOutputStream()  # a validity that does not fit the outlines
+    with pa.ipc.new_file(short, table.schema.with_metadata({**table.schema.metadata, b"valid": b"1"})) as writer:
+        writer.write_table(table)
+    for damage in (entry.read_bytes()[:1000], b"not an arrow file", b"", short.getvalue().to_pybytes()):
         entry.write_bytes(damage)
-        assert_geodataframe_equal(basemapcache.read_countries(path), parsed)
+        gdf, again = basemapcache.read_countries(path)
+        assert_geodataframe_equal(gdf, parsed) and again.tolist() == valid.tolist()
         assert entry.read_bytes() != damage  # written again, whole
     no_parse(monkeypatch)
-    assert_geodataframe_equal(basemapcache.read_countries(path), parsed)
+    assert_geodataframe_equal(basemapcache.read_countries(path)[0], parsed)
 
 
 def test_a_cache_directory_that_cannot_be_made_costs_a_parse_not_the_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,7 +86,7 @@ def test_a_cache_directory_that_cannot_be_made_costs_a_parse_not_the_load(tmp_pa
     blocker.write_text("")
     monkeypatch.setenv("BB_CACHE_DIR", str(blocker / "cache"))  # under a file: no directory can be made there
     path = write_basemap(tmp_path / "countries.geojson")
-    assert_geodataframe_equal(basemapcache.read_countries(path), geometry.read_countries(path))
+    assert_geodataframe_equal(basemapcache.read_countries(path)[0], geometry.read_countries(path))
     assert not list(tmp_path.glob("**/*.arrow")) and not list(tmp_path.glob("**/.countries-*"))
 
 
@@ -111,7 +119,7 @@ def test_only_the_newest_parses_are_kept(cache: Path, tmp_path: Path, monkeypatc
     assert len(kept) == basemapcache.KEEP
     write_basemap(path, f"Name {basemapcache.KEEP + 1}")  # the newest: still there, read without a parse
     no_parse(monkeypatch)
-    assert basemapcache.read_countries(path)["name"].iloc[0] == f"Name {basemapcache.KEEP + 1}"
+    assert basemapcache.read_countries(path)[0]["name"].iloc[0] == f"Name {basemapcache.KEEP + 1}"
     assert entries(cache) == kept
 
 
