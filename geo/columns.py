@@ -164,6 +164,21 @@ def index_in(values: Array, value_set: Array) -> np.ndarray:
     return np.where(at >= 0, where[np.maximum(at, 0)], -1) if len(where) else np.full(len(at), -1, np.int64)
 
 
+_MIX = np.random.default_rng(12).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
+
+
+def distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First row of each distinct row of an int64 matrix, and each row's group: by a hash of the row, checked."""
+    with np.errstate(over="ignore"):
+        mixed = (key.astype(np.uint64) * np.resize(_MIX, key.shape[1])).sum(axis=1, dtype=np.uint64)
+    _, first, back = np.unique(mixed, return_index=True, return_inverse=True)
+    back = back.reshape(-1)
+    if not (key[first][back] == key).all():  # two different rows with one hash: sort the rows themselves
+        rows = np.ascontiguousarray(key).view(np.dtype((np.void, 8 * key.shape[1]))).ravel()
+        _, first, back = np.unique(rows, return_index=True, return_inverse=True)
+    return first, back.reshape(-1)
+
+
 def first_rows(ids: np.ndarray) -> np.ndarray:
     """Per row, the position of the first row of its group (groups numbered in order of first appearance)."""
     if not len(ids):
@@ -333,10 +348,24 @@ def per_distinct(values: Array, parse: Callable[[Array], T]) -> T:
     column of free text). ``parse`` gives a numpy array per cell, or a tuple or dataclass of them."""
     if values.null_count or (len(values) > 4 * SAMPLE and len(pc.unique(values.slice(0, SAMPLE))) * 4 > SAMPLE):
         return parse(values)  # a sample of cells mostly distinct: the whole column most likely too
-    distinct = pc.unique(values)
+    distinct, at = encode(values)
     if len(distinct) * 4 > len(values):
         return parse(values)
-    return _spread(parse(distinct), index_in(values, distinct))
+    return _spread(parse(distinct), at)
+
+
+def encode(values: Array) -> tuple[pa.Array, np.ndarray]:
+    """The distinct cells of a column without nulls (in order of first appearance) and each cell's position among
+    them, in one hashing pass (``pc.unique`` then ``pc.index_in`` hash the column twice)."""
+    encoded = pc.dictionary_encode(values)
+    chunks = [c for c in (encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]) if len(c)]
+    if not chunks:
+        return pa.array([], values.type), np.zeros(0, np.int64)
+    distinct = chunks[-1].dictionary
+    if any(c.dictionary.buffers()[1].address != distinct.buffers()[1].address for c in chunks):  # the offsets
+        distinct = pc.unique(values)  # chunks encoded each with its own dictionary: looked up in one
+        return distinct, np.asarray(pc.index_in(values, distinct).to_numpy(zero_copy_only=False), np.int64)
+    return distinct, np.concatenate([np.asarray(c.indices.to_numpy(zero_copy_only=False), np.int64) for c in chunks])
 
 
 def _spread(result: T, at: np.ndarray) -> T:

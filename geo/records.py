@@ -26,7 +26,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo import geometry, spans
-from geo.columns import TEXT, Dates, bools, empty, index_in, per_unique
+from geo.columns import TEXT, Dates, bools, distinct_rows, empty, index_in, per_unique
 from geo.history import Change, Timeline, build_timeline, first_in_force
 from geo.io import RawTable
 from geo.memo import per_object
@@ -243,9 +243,15 @@ def record_shapes(records: pd.DataFrame, countries: gpd.GeoDataFrame) -> np.ndar
 
 
 def _points(located: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Each record's own position: its point where located, else None (areas: ``record_shapes``)."""
+    """Each record's own position: its point where located, else None (areas: ``record_shapes``). Records at the
+    same position (the same doubles, bit for bit) share one point, made once: a 25,000-record synthetic file has
+    a handful of places, and a point a record took 15 ms a file (2026-12-07)."""
     geoms = np.empty(len(located), dtype=object)
-    geoms[located] = shapely.points(lon[located], lat[located])
+    at = np.flatnonzero(located)
+    if len(at):
+        x, y = lon[at], lat[at]
+        first, back = distinct_rows(np.stack([x.view(np.int64), y.view(np.int64)], axis=1))
+        geoms[at] = shapely.points(x[first], y[first])[back]
     return geoms
 
 

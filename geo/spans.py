@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from geo.columns import distinct_rows
 from geo.history import State, Timeline, state_of
 from geo.schema import IN_FORCE_STATUSES, UNKNOWN_STATUSES
 
@@ -203,21 +204,6 @@ def _as_dates(values: np.ndarray) -> np.ndarray:
     return dates[back.reshape(-1)]
 
 
-_MIX = np.random.default_rng(12).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
-
-
-def _distinct_rows(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First row of each distinct row of an int64 matrix, and each row's group: by a hash of the row, checked."""
-    with np.errstate(over="ignore"):
-        mixed = (key.astype(np.uint64) * np.resize(_MIX, key.shape[1])).sum(axis=1, dtype=np.uint64)
-    _, first, back = np.unique(mixed, return_index=True, return_inverse=True)
-    back = back.reshape(-1)
-    if not (key[first][back] == key).all():  # two different rows with one hash: sort the rows themselves
-        rows = np.ascontiguousarray(key).view(np.dtype((np.void, 8 * key.shape[1]))).ravel()
-        _, first, back = np.unique(rows, return_index=True, return_inverse=True)
-    return first, back.reshape(-1)
-
-
 def to_tuples(runs: Runs, n: int, with_state: bool) -> np.ndarray:
     """Per record (an object array), its runs as the tuples ``Timeline.spans`` / ``periods`` give (None for an
     unbounded side). Records with the same runs share one tuple: each distinct list of runs is made once."""
@@ -234,7 +220,7 @@ def to_tuples(runs: Runs, n: int, with_state: bool) -> np.ndarray:
     key[runs.row, width + at] = runs.last
     key[runs.row, 2 * width + at] = runs.state if with_state else 0
     some = np.flatnonzero(count > 0)
-    first, back = _distinct_rows(key[some])
+    first, back = distinct_rows(key[some])
     made = np.empty(len(first), dtype=object)
     picked, sizes = key[some[first]], count[some[first]]
     days = _as_dates(picked[:, : 2 * width].ravel()).reshape(len(first), 2 * width)
@@ -269,7 +255,7 @@ def own_span_tuples(start_first: np.ndarray, start_last: np.ndarray, end_first: 
     differs, this costs the grouping (a few ms) on top."""
     was_active, current = _was_active(status), state_codes(status)
     key = np.stack([start_first, start_last, end_first, end_last, checked, was_active * 3 + current], axis=1)
-    first, back = _distinct_rows(key)
+    first, back = distinct_rows(key)
     steps = _steps(start_first[first], start_last[first], end_first[first], end_last[first], was_active[first],
                    current[first], checked[first])
     spans_, periods = span_tuples(steps)

@@ -296,3 +296,27 @@ def test_searching_a_column_whole_finds_the_cells_a_search_per_cell_finds(cells:
     expected = [bool(pc.match_substring_regex(pa.array([c], pa.large_string()), _SUSPECT_TEXT)[0].as_py()) for c in values.to_pylist()]
     assert columns.matches(values, _SUSPECT_TEXT).tolist() == expected
     assert columns.matches(pa.chunked_array([pa.array(cells, pa.string())]), "cr").tolist() == ["cr" in c for c in cells]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["", "a", "b", "ab", "é"]), max_size=40), st.integers(0, 40))
+def test_encoding_gives_the_distinct_cells_in_order_and_where_each_cell_is(cells: list[str], cut: int) -> None:
+    values = pa.chunked_array([pa.array(cells[:cut], pa.large_string()), pa.array(cells[cut:], pa.large_string())])
+    distinct, at = columns.encode(values)
+    assert distinct.to_pylist() == list(dict.fromkeys(cells))
+    assert [distinct[int(k)].as_py() for k in at] == cells
+
+
+def test_records_at_one_position_share_a_point_equal_to_their_own() -> None:
+    import shapely
+
+    from geo.records import _points
+
+    lon = np.array([20.5, 20.5, -0.0, 0.0, np.nan, 20.5, 1e-300])
+    lat = np.array([44.8, 44.8, 10.0, 10.0, np.nan, 44.9, 5.0])
+    located = ~np.isnan(lon)
+    got = _points(located, lon, lat)
+    assert got[4] is None and got[0] is got[1] and got[0] is not got[5]
+    for k in np.flatnonzero(located):
+        x, y = shapely.get_coordinates(got[k])[0]
+        assert (np.float64(x).tobytes(), np.float64(y).tobytes()) == (lon[k].tobytes(), lat[k].tobytes())  # -0.0 kept
