@@ -155,13 +155,22 @@ def index_in(values: Array, value_set: Array) -> np.ndarray:
     Arrow hashes the whole value set on every call: 11-27 ms for the 100,000 record ids, and the rules look up a
     dozen columns in them, most of whose cells are empty or repeat (parents, record ids of status changes). When
     the column has fewer distinct cells than the set, the set is scanned once for them (hashing only those), and
-    the column looked up among the few found."""
-    distinct = pc.unique(flat(values))
+    the column's distinct cells looked up among the few found. Either way the column is hashed once (``encode``)
+    and only its distinct cells are looked up."""
+    if values.null_count:  # (table cells have none: "" for an empty cell)
+        return _positions(pc.index_in(values, value_set))
+    distinct, at = encode(values)
     if len(distinct) * 4 >= len(value_set):
-        return np.asarray(pc.index_in(values, value_set).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return _positions(pc.index_in(distinct, value_set))[at]
     where = np.flatnonzero(bools(pc.is_in(value_set, distinct)))  # the set's cells that occur in the column, in order
-    at = np.asarray(pc.index_in(values, value_set.take(pa.array(where, pa.int64()))).fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    return np.where(at >= 0, where[np.maximum(at, 0)], -1) if len(where) else np.full(len(at), -1, np.int64)
+    if not len(where):
+        return np.full(len(at), -1, np.int64)
+    found = _positions(pc.index_in(distinct, value_set.take(pa.array(where, pa.int64()))))
+    return np.where(found >= 0, where[np.maximum(found, 0)], -1)[at]
+
+
+def _positions(found: Array) -> np.ndarray:
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 _MIX = np.random.default_rng(12).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
@@ -378,11 +387,11 @@ def _spread(result: T, at: np.ndarray) -> T:
 
 def per_unique(values: Array, build: Callable[[str], object]) -> np.ndarray:
     """``build(cell)`` for every cell, computed once per distinct cell (an object array sharing the results)."""
-    distinct = pc.unique(values)
+    distinct, at = encode(values)
     built = np.empty(len(distinct), dtype=object)
     for k, cell in enumerate(distinct.to_pylist()):
         built[k] = build(cell)
-    return built[np.asarray(pc.index_in(values, distinct).to_numpy(), dtype=np.int64)]
+    return built[at]
 
 
 def to_dates(days: np.ndarray) -> np.ndarray:
